@@ -1,0 +1,60 @@
+/// A trainable tensor: a value that operations read and a gradient that `backward()` fills.
+///
+/// A parameter's storage may be a view into a flat buffer shared by all parameters of a model
+/// (see `ParameterList`), so optimisers and all-reduce can work on one contiguous vector.
+public final class Parameter {
+    private var storage: TensorStorage
+    private var gradientStorage: TensorStorage
+    /// The shape of the value and of the gradient.
+    public let shape: [Int]
+    private lazy var leaf = AutogradNode(leafOf: self)
+
+    /// A parameter with the given initial value.
+    public init(_ initial: Tensor) {
+        shape = initial.shape
+        storage = initial.storage.copy()
+        gradientStorage = TensorStorage(count: initial.count)
+    }
+
+    /// The current value; inside a gradient computation it is tracked, so gradients reach this parameter.
+    ///
+    /// Setting copies the new elements into the parameter's existing storage.
+    public var value: Tensor {
+        get { Tensor(shape: shape, storage: storage, node: Autograd.isRecording ? leaf : nil) }
+        set {
+            precondition(newValue.shape == shape, "parameter of shape \(shape) set to \(newValue.shape)")
+            storage.pointer.update(from: newValue.storage.pointer, count: storage.count)
+        }
+    }
+
+    /// The accumulated gradient, a live view: it changes as gradients accumulate.
+    public var gradient: Tensor { Tensor(shape: shape, storage: gradientStorage) }
+
+    /// The number of elements.
+    public var count: Int { storage.count }
+
+    /// The value's storage, for optimisers that update it in place.
+    public var valueStorage: TensorStorage { storage }
+    /// The gradient's storage, for optimisers and all-reduce.
+    public var gradientStorageView: TensorStorage { gradientStorage }
+
+    /// Sets the gradient to zero.
+    public func zeroGradient() {
+        gradientStorage.pointer.update(repeating: 0, count: gradientStorage.count)
+    }
+
+    func accumulateGradient(_ incoming: Tensor) {
+        precondition(incoming.shape == shape, "gradient of shape \(incoming.shape) for parameter of shape \(shape)")
+        Kernels.add(incoming.storage.pointer, into: gradientStorage.pointer, count: count)
+    }
+
+    /// Moves value and gradient into views of the given flat buffers (contents preserved).
+    func relocate(values: TensorStorage, gradients: TensorStorage, offset: Int) {
+        let newValue = TensorStorage(viewing: values, offset: offset, count: count)
+        newValue.pointer.update(from: storage.pointer, count: count)
+        let newGradient = TensorStorage(viewing: gradients, offset: offset, count: count)
+        newGradient.pointer.update(from: gradientStorage.pointer, count: count)
+        storage = newValue
+        gradientStorage = newGradient
+    }
+}

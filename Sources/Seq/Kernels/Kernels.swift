@@ -1,0 +1,83 @@
+/// Vectorised loops over raw buffers: the element-wise work under every tensor operation.
+///
+/// These loops are written so the compiler vectorises them (plain indexed loops over unsafe
+/// pointers, or explicit `SIMD16` for reductions, which the compiler may not reorder itself).
+enum Kernels {
+    @inline(__always)
+    static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] += x[i] }
+    }
+
+    /// `y += alpha * x`.
+    @inline(__always)
+    static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] += alpha * x[i] }
+    }
+
+    /// The dot product of two vectors, accumulated in 16 lanes.
+    @inline(__always)
+    static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD16<Float>()
+        var i = 0
+        while i + 16 <= count {
+            let a = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+            let b = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD16<Float>.self)
+            lanes.addProduct(a, b)
+            i += 16
+        }
+        var total = lanes.sum()
+        while i < count {
+            total += x[i] * y[i]
+            i += 1
+        }
+        return total
+    }
+
+    /// The sum of a vector, accumulated in 16 lanes.
+    @inline(__always)
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD16<Float>()
+        var i = 0
+        while i + 16 <= count {
+            lanes += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+            i += 16
+        }
+        var total = lanes.sum()
+        while i < count {
+            total += x[i]
+            i += 1
+        }
+        return total
+    }
+
+    /// The largest element of a non-empty vector.
+    @inline(__always)
+    static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD16<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 16 <= count {
+            lanes = pointwiseMax(lanes, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self))
+            i += 16
+        }
+        var best = lanes.max()
+        while i < count {
+            best = Swift.max(best, x[i])
+            i += 1
+        }
+        return best
+    }
+
+    /// Index of the largest element (the first one on ties).
+    static func argmax(_ x: UnsafePointer<Float>, count: Int) -> Int {
+        let best = maximum(x, count: count)
+        for i in 0..<count where x[i] == best { return i }
+        return 0
+    }
+
+    /// Writes `exp(x - shift)` to `y` and returns the sum of what it wrote.
+    @inline(__always)
+    static func shiftedExp(_ x: UnsafePointer<Float>, shift: Float, into y: UnsafeMutablePointer<Float>, count: Int) -> Float {
+        for i in 0..<count { y[i] = fastExp(x[i] - shift) }
+        return sum(UnsafePointer(y), count: count)
+    }
+}

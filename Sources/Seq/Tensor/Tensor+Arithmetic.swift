@@ -1,0 +1,106 @@
+/// The four element-wise binary operators, with broadcasting.
+enum BinaryOperator {
+    case add, subtract, multiply, divide
+
+    @inline(__always)
+    func apply(_ x: Float, _ y: Float) -> Float {
+        switch self {
+        case .add: x + y
+        case .subtract: x - y
+        case .multiply: x * y
+        case .divide: x / y
+        }
+    }
+}
+
+extension Tensor {
+    /// Applies `op` element-wise with broadcasting, without recording gradients.
+    static func broadcastApply(_ op: BinaryOperator, _ a: Tensor, _ b: Tensor) -> Tensor {
+        let shape = a.shape == b.shape ? a.shape : Broadcasting.shape(a.shape, b.shape)
+        var result = Tensor(uninitialized: shape)
+        let x = a.storage.pointer, y = b.storage.pointer, out = result.storage.pointer
+        let n = result.count
+        // Each case spells its loop out so that it vectorises.
+        @inline(__always) func run(_ body: (Float, Float) -> Float) {
+            if a.count == n && b.count == n {
+                for i in 0..<n { out[i] = body(x[i], y[i]) }
+            } else if b.count == 1 {
+                let s = y[0]
+                for i in 0..<n { out[i] = body(x[i], s) }
+            } else if a.count == 1 {
+                let s = x[0]
+                for i in 0..<n { out[i] = body(s, y[i]) }
+            } else if a.count == n, let block = Broadcasting.trailingBlock(b.shape, in: shape) {
+                for start in stride(from: 0, to: n, by: block) {
+                    let o = out + start, xs = x + start
+                    for j in 0..<block { o[j] = body(xs[j], y[j]) }
+                }
+            } else if b.count == n, let block = Broadcasting.trailingBlock(a.shape, in: shape) {
+                for start in stride(from: 0, to: n, by: block) {
+                    let o = out + start, ys = y + start
+                    for j in 0..<block { o[j] = body(x[j], ys[j]) }
+                }
+            } else {
+                let aStrides = Broadcasting.strides(of: a.shape, in: shape)
+                let bStrides = Broadcasting.strides(of: b.shape, in: shape)
+                Broadcasting.forEachRow(shape: shape, aStrides: aStrides, bStrides: bStrides) { o, ao, bo, inner, sa, sb in
+                    for j in 0..<inner { out[o + j] = body(x[ao + j * sa], y[bo + j * sb]) }
+                }
+            }
+        }
+        switch op {
+        case .add: run { $0 + $1 }
+        case .subtract: run { $0 - $1 }
+        case .multiply: run { $0 * $1 }
+        case .divide: run { $0 / $1 }
+        }
+        return result
+    }
+
+    static func binary(_ op: BinaryOperator, _ a: Tensor, _ b: Tensor) -> Tensor {
+        let result = broadcastApply(op, a, b)
+        guard tracks(a, b) else { return result }
+        let aShape = a.shape, bShape = b.shape
+        return result.recorded(from: [a, b]) { g in
+            switch op {
+            case .add:
+                return [g.summed(toShape: aShape), g.summed(toShape: bShape)]
+            case .subtract:
+                return [g.summed(toShape: aShape), (-g).summed(toShape: bShape)]
+            case .multiply:
+                return [(g * b.detached()).summed(toShape: aShape), (g * a.detached()).summed(toShape: bShape)]
+            case .divide:
+                let bb = b.detached()
+                let ga = (g / bb).summed(toShape: aShape)
+                let gb = (-(g * a.detached()) / (bb * bb)).summed(toShape: bShape)
+                return [ga, gb]
+            }
+        }
+    }
+
+    public static func + (a: Tensor, b: Tensor) -> Tensor { binary(.add, a, b) }
+    public static func - (a: Tensor, b: Tensor) -> Tensor { binary(.subtract, a, b) }
+    public static func * (a: Tensor, b: Tensor) -> Tensor { binary(.multiply, a, b) }
+    public static func / (a: Tensor, b: Tensor) -> Tensor { binary(.divide, a, b) }
+
+    public static func + (a: Tensor, s: Float) -> Tensor { a + Tensor(s) }
+    public static func - (a: Tensor, s: Float) -> Tensor { a - Tensor(s) }
+    public static func * (a: Tensor, s: Float) -> Tensor { a * Tensor(s) }
+    public static func / (a: Tensor, s: Float) -> Tensor { a * Tensor(1 / s) }
+    public static func + (s: Float, a: Tensor) -> Tensor { Tensor(s) + a }
+    public static func - (s: Float, a: Tensor) -> Tensor { Tensor(s) - a }
+    public static func * (s: Float, a: Tensor) -> Tensor { Tensor(s) * a }
+
+    public static prefix func - (a: Tensor) -> Tensor { a.map(.negate) }
+
+    public static func += (a: inout Tensor, b: Tensor) { a = a + b }
+    public static func -= (a: inout Tensor, b: Tensor) { a = a - b }
+    public static func *= (a: inout Tensor, b: Tensor) { a = a * b }
+
+    /// Adds `other` into this tensor's elements (same shape), without recording gradients.
+    mutating func addInPlace(_ other: Tensor) {
+        precondition(shape == other.shape, "addInPlace: \(shape) vs \(other.shape)")
+        makeUnique()
+        Kernels.add(other.storage.pointer, into: storage.pointer, count: count)
+    }
+}

@@ -1,0 +1,70 @@
+extension Tensor {
+    /// Matrix product over the last two axes: `op(a)·op(b)`, where `op` transposes when asked.
+    ///
+    /// - `a`: `[…, m, k]` (`[…, k, m]` when `transposeA`), or one matrix shared by every matrix of `b`.
+    /// - `b`: `[…, k, n]` (`[…, n, k]` when `transposeB`), or one matrix shared by every matrix of `a`.
+    /// - Returns: `[…, m, n]`.
+    public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+        let result = product(a, b, transposeA: transposeA, transposeB: transposeB)
+        guard tracks(a, b) else { return result }
+        let av = a.detached(), bv = b.detached()
+        // A shared operand's gradient sums over the batch of products it took part in.
+        let aShared = av.rank == 2 && bv.rank > 2, bShared = bv.rank == 2 && av.rank > 2
+        return result.recorded(from: [a, b]) { g in
+            let ga: Tensor? = a.requiresGradient
+                ? (transposeA
+                    ? product(bv, g, transposeA: transposeB, transposeB: true, sumTo: aShared ? av.shape : nil)
+                    : product(g, bv, transposeA: false, transposeB: !transposeB, sumTo: aShared ? av.shape : nil))
+                : nil
+            let gb: Tensor? = b.requiresGradient
+                ? (transposeB
+                    ? product(g, av, transposeA: true, transposeB: transposeA, sumTo: bShared ? bv.shape : nil)
+                    : product(av, g, transposeA: !transposeA, transposeB: false, sumTo: bShared ? bv.shape : nil))
+                : nil
+            return [ga, gb]
+        }
+    }
+
+    /// The product without gradient recording; with `sumTo`, the batch of products is summed
+    /// into one matrix of that shape.
+    static func product(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool, sumTo: [Int]? = nil) -> Tensor {
+        precondition(a.rank >= 2 && b.rank >= 2, "matmul needs matrices, got \(a.shape) and \(b.shape)")
+        let aRows = a.shape[a.rank - 2], aCols = a.shape[a.rank - 1]
+        let bRows = b.shape[b.rank - 2], bCols = b.shape[b.rank - 1]
+        let m = transposeA ? aCols : aRows, k = transposeA ? aRows : aCols
+        let kb = transposeB ? bCols : bRows, n = transposeB ? bRows : bCols
+        precondition(k == kb, "matmul: inner sizes differ, \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
+        let aBatch = Array(a.shape.dropLast(2)), bBatch = Array(b.shape.dropLast(2))
+        precondition(aBatch.isEmpty || bBatch.isEmpty || aBatch == bBatch, "matmul: batch axes differ, \(a.shape) and \(b.shape)")
+        let batchShape = aBatch.isEmpty ? bBatch : aBatch
+        let batch = batchShape.reduce(1, *)
+        let aStride = aBatch.isEmpty ? 0 : m * k, bStride = bBatch.isEmpty ? 0 : k * n
+        let x = a.storage.pointer, y = b.storage.pointer
+
+        if let sumTo {
+            var result = Tensor(zeros: sumTo)
+            if transposeA && !transposeB && aStride != 0 && bStride != 0 {
+                // Σᵢ aᵢᵀ·bᵢ is one product over the stacked rows of all the aᵢ and bᵢ.
+                GEMM.multiply(x, transposeA: true, y, transposeB: false, into: result.storage.pointer, m: m, n: n, k: k * batch)
+            } else {
+                for i in 0..<batch {
+                    GEMM.multiply(x + i * aStride, transposeA: transposeA, y + i * bStride, transposeB: transposeB,
+                                  into: result.storage.pointer, m: m, n: n, k: k, accumulate: i > 0)
+                }
+            }
+            return result
+        }
+
+        var result = Tensor(uninitialized: batchShape + [m, n])
+        if bStride == 0 && aStride != 0 && !transposeA {
+            // A shared right operand: one product over all the rows of a.
+            GEMM.multiply(x, transposeA: false, y, transposeB: transposeB, into: result.storage.pointer, m: m * batch, n: n, k: k)
+        } else {
+            for i in 0..<batch {
+                GEMM.multiply(x + i * aStride, transposeA: transposeA, y + i * bStride, transposeB: transposeB,
+                              into: result.storage.pointer + i * m * n, m: m, n: n, k: k)
+            }
+        }
+        return result
+    }
+}

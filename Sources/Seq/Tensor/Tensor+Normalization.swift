@@ -1,0 +1,51 @@
+extension Tensor {
+    /// Layer normalisation over the last axis (Ba et al. 2016): `(x − μ)/√(σ² + ε) · gain + bias`.
+    ///
+    /// - Parameters: `gain` and `bias` are `[width]`, `width` being the last dimension.
+    public func layerNormalized(gain: Tensor, bias: Tensor, epsilon: Float = 1e-5) -> Tensor {
+        let width = shape.last ?? 1, rows = count / Swift.max(width, 1)
+        precondition(gain.shape == [width] && bias.shape == [width], "layer norm parameters must be [\(width)]")
+        var result = Tensor(uninitialized: shape)
+        var normalized = Tensor(uninitialized: shape)
+        var inverseDeviations = [Float](repeating: 0, count: rows)
+        let x = storage.pointer, y = result.storage.pointer, xhat = normalized.storage.pointer
+        let gamma = gain.storage.pointer, beta = bias.storage.pointer
+        let n = Float(width)
+        for r in 0..<rows {
+            let o = r * width
+            let mean = Kernels.sum(x + o, count: width) / n
+            for j in 0..<width { xhat[o + j] = x[o + j] - mean }
+            let variance = Kernels.dot(xhat + o, xhat + o, count: width) / n
+            let inverse = 1 / (variance + epsilon).squareRoot()
+            inverseDeviations[r] = inverse
+            for j in 0..<width {
+                xhat[o + j] *= inverse
+                y[o + j] = xhat[o + j] * gamma[j] + beta[j]
+            }
+        }
+        guard Tensor.tracks([self, gain, bias]) else { return result }
+        let gainValue = gain.detached()
+        return result.recorded(from: [self, gain, bias]) { g in
+            var dx = Tensor(uninitialized: normalized.shape)
+            var dGain = Tensor(zeros: [width]), dBias = Tensor(zeros: [width])
+            let gy = g.storage.pointer, d = dx.storage.pointer
+            let dg = dGain.storage.pointer, db = dBias.storage.pointer, gamma = gainValue.storage.pointer
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: width)
+            defer { scratch.deallocate() }
+            for r in 0..<rows {
+                let o = r * width
+                for j in 0..<width {
+                    scratch[j] = gy[o + j] * gamma[j]
+                    dg[j] += gy[o + j] * xhat[o + j]
+                    db[j] += gy[o + j]
+                }
+                // dx = (1/σ)/n · (n·ĝ − Σĝ − x̂·Σ(ĝ⊙x̂)), with ĝ = g⊙gain
+                let sumG = Kernels.sum(scratch, count: width)
+                let sumGX = Kernels.dot(scratch, xhat + o, count: width)
+                let k = inverseDeviations[r] / n
+                for j in 0..<width { d[o + j] = k * (n * scratch[j] - sumG - xhat[o + j] * sumGX) }
+            }
+            return [dx, dGain, dBias]
+        }
+    }
+}

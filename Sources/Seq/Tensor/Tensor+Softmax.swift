@@ -1,0 +1,59 @@
+extension Tensor {
+    /// Softmax over the last axis, computed stably (the row maximum is subtracted first).
+    public func softmax() -> Tensor {
+        let width = shape.last ?? 1, rows = count / Swift.max(width, 1)
+        var result = Tensor(uninitialized: shape)
+        let x = storage.pointer, y = result.storage.pointer
+        for r in 0..<rows {
+            let xr = x + r * width, yr = y + r * width
+            let total = Kernels.shiftedExp(xr, shift: Kernels.maximum(xr, count: width), into: yr, count: width)
+            let inverse = 1 / total
+            for j in 0..<width { yr[j] *= inverse }
+        }
+        guard Tensor.tracks(self) else { return result }
+        let output = result.detached()
+        return result.recorded(from: [self]) { g in
+            // dx = y ⊙ (g − Σ g⊙y)
+            var dx = Tensor(uninitialized: output.shape)
+            let gy = g.storage.pointer, yy = output.storage.pointer, d = dx.storage.pointer
+            for r in 0..<rows {
+                let o = r * width
+                let dotted = Kernels.dot(gy + o, yy + o, count: width)
+                for j in 0..<width { d[o + j] = yy[o + j] * (gy[o + j] - dotted) }
+            }
+            return [dx]
+        }
+    }
+
+    /// Log-softmax over the last axis, computed stably.
+    public func logSoftmax() -> Tensor {
+        let width = shape.last ?? 1, rows = count / Swift.max(width, 1)
+        var result = Tensor(uninitialized: shape)
+        let x = storage.pointer, y = result.storage.pointer
+        for r in 0..<rows {
+            let xr = x + r * width, yr = y + r * width
+            let shift = Kernels.maximum(xr, count: width)
+            let logTotal = shift + logf(Kernels.shiftedExp(xr, shift: shift, into: yr, count: width))
+            for j in 0..<width { yr[j] = xr[j] - logTotal }
+        }
+        guard Tensor.tracks(self) else { return result }
+        let output = result.detached()
+        return result.recorded(from: [self]) { g in
+            // dx = g − softmax · Σ g
+            var dx = Tensor(uninitialized: output.shape)
+            let gy = g.storage.pointer, yy = output.storage.pointer, d = dx.storage.pointer
+            for r in 0..<rows {
+                let o = r * width
+                let total = Kernels.sum(gy + o, count: width)
+                for j in 0..<width { d[o + j] = gy[o + j] - fastExp(yy[o + j]) * total }
+            }
+            return [dx]
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

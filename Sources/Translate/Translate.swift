@@ -1,0 +1,2 @@
+import Seq
+import Text
