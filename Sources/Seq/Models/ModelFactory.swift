@@ -1,0 +1,23 @@
+/// Errors building a model from a configuration.
+public enum ModelError: Error, CustomStringConvertible {
+    case unsupported(ModelKind)
+    case invalidConfiguration(String)
+
+    public var description: String {
+        switch self {
+        case .unsupported(let kind): "model kind '\(kind.rawValue)' is not available"
+        case .invalidConfiguration(let reason): "invalid model configuration: \(reason)"
+        }
+    }
+}
+
+extension ModelConfiguration {
+    /// Builds a freshly initialised model of this configuration's family.
+    public func makeModel(generator: RandomGenerator) throws -> any EncoderDecoder {
+        switch kind {
+        case .rnn, .lstm: throw ModelError.unsupported(kind)
+        case .bahdanau: throw ModelError.unsupported(kind)
+        case .transformer: throw ModelError.unsupported(kind)
+        }
+    }
+}
