@@ -17,7 +17,7 @@ extension ModelConfiguration {
         switch kind {
         case .rnn, .lstm: throw ModelError.unsupported(kind)
         case .bahdanau: throw ModelError.unsupported(kind)
-        case .transformer: throw ModelError.unsupported(kind)
+        case .transformer: try Transformer(configuration: self, generator: generator)
         }
     }
 }

@@ -1,0 +1,115 @@
+/// Multi-head scaled dot-product attention (Vaswani et al. 2017, "Attention Is All You Need", §3.2).
+///
+///     Attention(Q, K, V) = softmax(Q·Kᵀ / √d_k + M) · V
+///     MultiHead(x, m)    = Concat(head_1, …, head_h) · W_Oᵀ + b_O,
+///     head_i             = Attention(x·W_Q,iᵀ + b_Q,i,  m·W_K,iᵀ + b_K,i,  m·W_V,iᵀ + b_V,i)
+///
+/// where `M` is −∞ (in practice −10⁹) at masked positions. All heads share one projection per role
+/// (`query`, `key`, `value`, `output`, each `[modelSize, modelSize]` plus bias); the heads are
+/// the `heads` slices of width `headSize = modelSize / heads`, computed together by one batched
+/// matrix product over `[batch, heads, length, headSize]`.
+///
+/// Attention returns its weights (after the softmax, before dropout) with every output, so
+/// inspecting them costs nothing extra. Keys and values can be projected once and reused
+/// (`keysAndValues(_:)` then `attend(_:keys:values:mask:)`): the decoder does so for the
+/// encoder memory and for its self-attention cache.
+public final class MultiHeadAttention: Layer {
+    /// `W_Q`, `[modelSize, modelSize]`, with bias.
+    public let query: Linear
+    /// `W_K`, `[modelSize, modelSize]`, with bias.
+    public let key: Linear
+    /// `W_V`, `[modelSize, modelSize]`, with bias.
+    public let value: Linear
+    /// `W_O`, `[modelSize, modelSize]`, with bias.
+    public let output: Linear
+    /// Dropout on the attention weights.
+    public let attentionDropout: Dropout
+    /// The number of heads `h`.
+    public let heads: Int
+    /// The model width `d`.
+    public let modelSize: Int
+
+    /// The score given to masked positions: finite, so that a row with every key masked (an empty
+    /// source) gives uniform weights rather than NaN; far enough below any real score that its
+    /// softmax weight is exactly 0.
+    public static let maskedScore: Float = -1e9
+
+    /// An attention block of `heads` heads over vectors of `modelSize` elements.
+    ///
+    /// - Precondition: `modelSize` is divisible by `heads`.
+    public init(modelSize: Int, heads: Int, dropout: Float = 0, generator: RandomGenerator) {
+        precondition(heads > 0 && modelSize > 0, "attention needs positive sizes, got modelSize \(modelSize), heads \(heads)")
+        precondition(modelSize % heads == 0, "modelSize \(modelSize) is not divisible by heads \(heads)")
+        self.heads = heads
+        self.modelSize = modelSize
+        query = Linear(inputSize: modelSize, outputSize: modelSize, generator: generator)
+        key = Linear(inputSize: modelSize, outputSize: modelSize, generator: generator)
+        value = Linear(inputSize: modelSize, outputSize: modelSize, generator: generator)
+        output = Linear(inputSize: modelSize, outputSize: modelSize, generator: generator)
+        attentionDropout = Dropout(probability: dropout, generator: generator)
+    }
+
+    /// The width of one head, `d_k = d_v = modelSize / heads`.
+    public var headSize: Int { modelSize / heads }
+
+    /// Attends from `queries` to `memory` (self-attention when they are the same tensor).
+    ///
+    /// - Parameters:
+    ///   - queries: `[batch, queryLength, modelSize]`.
+    ///   - memory: `[batch, keyLength, modelSize]`.
+    ///   - mask: broadcastable to `[batch, heads, queryLength, keyLength]`, non-zero where a query
+    ///     must not look (padding `[batch, 1, 1, keyLength]`, causal `[queryLength, keyLength]`).
+    /// - Returns: `output` `[batch, queryLength, modelSize]` and `weights`
+    ///   `[batch, heads, queryLength, keyLength]` (rows sum to 1, exactly 0 where masked).
+    public func callAsFunction(_ queries: Tensor, memory: Tensor, mask: Tensor?) -> (output: Tensor, weights: Tensor) {
+        let (keys, values) = keysAndValues(memory)
+        return attend(queries, keys: keys, values: values, mask: mask)
+    }
+
+    /// Projects `memory` `[batch, keyLength, modelSize]` to per-head keys and values, each
+    /// `[batch, heads, keyLength, headSize]`, for reuse by `attend`.
+    public func keysAndValues(_ memory: Tensor) -> (keys: Tensor, values: Tensor) {
+        (splitHeads(key(memory)), splitHeads(value(memory)))
+    }
+
+    /// Attends from `queries` `[batch, queryLength, modelSize]` to keys and values already
+    /// projected and split, `[batch, heads, keyLength, headSize]`.
+    ///
+    /// - Returns: as `callAsFunction(_:memory:mask:)`.
+    public func attend(_ queries: Tensor, keys: Tensor, values: Tensor, mask: Tensor?) -> (output: Tensor, weights: Tensor) {
+        precondition(queries.rank == 3 && queries.shape[2] == modelSize, "queries \(queries.shape) are not [batch, length, \(modelSize)]")
+        let batch = queries.shape[0], queryLength = queries.shape[1]
+        precondition(keys.rank == 4 && keys.shape[0] == batch && keys.shape[1] == heads && keys.shape[3] == headSize,
+                     "keys \(keys.shape) are not [\(batch), \(heads), length, \(headSize)]")
+        precondition(values.shape == keys.shape, "values \(values.shape) differ from keys \(keys.shape)")
+        // Scaling the queries (queryLength·d elements) is cheaper than scaling the scores.
+        let q = splitHeads(query(queries)) * (1 / Float(headSize).squareRoot())  // [b, h, q, dk]
+        var scores = Tensor.matmul(q, keys, transposeB: true)                    // [b, h, q, k]
+        if let mask { scores = scores.maskedFill(mask, with: Self.maskedScore) }
+        let weights = scores.softmax()                                           // [b, h, q, k]
+        let context = Tensor.matmul(attentionDropout(weights), values)          // [b, h, q, dk]
+        return (output(mergeHeads(context, batch: batch, length: queryLength)), weights)
+    }
+
+    /// `[batch, length, modelSize]` → `[batch, heads, length, headSize]`.
+    func splitHeads(_ x: Tensor) -> Tensor {
+        let batch = x.shape[0], length = x.shape[1]
+        // With one position (a decoding step) the two layouts coincide: no copy.
+        if length == 1 { return x.reshaped([batch, heads, 1, headSize]) }
+        return x.reshaped([batch, length, heads, headSize]).permuted([0, 2, 1, 3])
+    }
+
+    /// `[batch, heads, length, headSize]` → `[batch, length, modelSize]`.
+    func mergeHeads(_ x: Tensor, batch: Int, length: Int) -> Tensor {
+        if length == 1 { return x.reshaped([batch, 1, modelSize]) }
+        return x.permuted([0, 2, 1, 3]).reshaped([batch, length, modelSize])
+    }
+
+    public func visit(_ visitor: inout LayerVisitor) {
+        visitor("query", query)
+        visitor("key", key)
+        visitor("value", value)
+        visitor("output", output)
+        visitor("attentionDropout", attentionDropout)
+    }
+}
