@@ -10,8 +10,11 @@ import Darwin
 /// `e^r`, and the exponent bits set directly for `2^n`. libm's `expf` is a call per element.
 @inline(__always)
 func fastExp(_ x: Float) -> Float {
-    let clamped = Swift.min(Swift.max(x, -87.33654), 88.72283)
-    let n = (clamped * 1.442695041).rounded(.toNearestOrEven)
+    let clamped = Swift.min(Swift.max(x, -87.33654), 88.0)
+    // Adding 1.5·2²³ rounds to an integer held in the low mantissa bits (no trapping conversion,
+    // so the loop vectorises).
+    let shifted = clamped * 1.442695041 + 12_582_912
+    let n = shifted - 12_582_912
     let r = clamped - n * 0.693145751953125 - n * 1.428606765330187e-06
     var p: Float = 1.0 / 720
     p = p * r + 1.0 / 120
@@ -20,7 +23,8 @@ func fastExp(_ x: Float) -> Float {
     p = p * r + 0.5
     p = p * r + 1
     p = p * r + 1
-    let scale = Float(bitPattern: UInt32(bitPattern: (Int32(n) + 127) << 23))
+    let exponent = Int32(bitPattern: shifted.bitPattern &- 0x4B40_0000) &+ 127
+    let scale = Float(bitPattern: UInt32(bitPattern: exponent &<< 23))
     return x < -87.33654 ? 0 : p * scale
 }
 
