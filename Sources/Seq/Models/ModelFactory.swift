@@ -15,8 +15,8 @@ extension ModelConfiguration {
     /// Builds a freshly initialised model of this configuration's family.
     public func makeModel(generator: RandomGenerator) throws -> any EncoderDecoder {
         switch kind {
-        case .rnn, .lstm: throw ModelError.unsupported(kind)
-        case .bahdanau: throw ModelError.unsupported(kind)
+        case .rnn, .lstm: try RecurrentEncoderDecoder(configuration: self, generator: generator)
+        case .bahdanau: try AttentionEncoderDecoder(configuration: self, generator: generator)
         case .transformer: try Transformer(configuration: self, generator: generator)
         }
     }
