@@ -62,8 +62,8 @@ public enum LearningRateSchedule: Equatable, Sendable {
         }
     }
 
-    /// Checks the fields, returning a description of the first bad one.
-    var problem: String? {
+    /// A description of the first invalid field (a negative rate, a factor outside its range, …), or `nil` when all are valid.
+    public var problem: String? {
         switch self {
         case .constant(let rate):
             if !(rate >= 0) { return "learningRate must be ≥ 0, got \(rate)" }
