@@ -122,8 +122,14 @@ public struct BeamSearch: SequenceSearch {
                     top.reset(capacity: 2 * width)
                     for r in group.start..<(group.start + group.count) {
                         let row = logit + r * vocabulary, base = scores[r], normalizer = normalizers[r]
+                        // A tight compare loop; the rare entrant goes through `offer`.
+                        var threshold = top.threshold
                         for v in 0..<vocabulary {
-                            top.offer(base + (row[v] - normalizer), index: r * vocabulary + v)
+                            let candidate = base + (row[v] - normalizer)
+                            if candidate > threshold {
+                                top.offer(candidate, index: r * vocabulary + v)
+                                threshold = top.threshold
+                            }
                         }
                     }
                     let limit = start.limits[group.sentence]

@@ -46,7 +46,8 @@ func logSumExp(_ x: UnsafePointer<Float>, count: Int) -> Float {
     var i = 0
     var peak8 = SIMD8<Float>(repeating: -.infinity)
     while i + 8 <= count {
-        peak8 = pointwiseMax(peak8, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
+        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+        peak8.replace(with: v, where: v .> peak8)
         i += 8
     }
     var peak = peak8.max()
@@ -68,7 +69,8 @@ func logSumExp(_ x: UnsafePointer<Float>, count: Int) -> Float {
 /// below −86 (results < 5·10⁻³⁸, negligible in a sum with a term equal to 1) are clamped there.
 @inline(__always)
 func vectorExp(_ input: SIMD8<Float>) -> SIMD8<Float> {
-    let x = pointwiseMax(input, SIMD8(repeating: -86))
+    let floor = SIMD8<Float>(repeating: -86)
+    let x = input.replacing(with: floor, where: input .< floor)
     // Round x·log₂e to the nearest integer k by the 1.5·2²³ trick: k sits in the low mantissa bits.
     let magic = SIMD8<Float>(repeating: 12_582_912)
     let shifted = x * SIMD8(repeating: 1.442_695_04) + magic
