@@ -50,6 +50,25 @@ enum Kernels {
         return total
     }
 
+    /// The sum of `x − shift` over a vector, accumulated in 16 lanes (subtracting first keeps the
+    /// precision that `sum(x) − count·shift` would lose for large values).
+    @inline(__always)
+    static func shiftedSum(_ x: UnsafePointer<Float>, shift: Float, count: Int) -> Float {
+        var lanes = SIMD16<Float>()
+        let shifts = SIMD16<Float>(repeating: shift)
+        var i = 0
+        while i + 16 <= count {
+            lanes += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self) - shifts
+            i += 16
+        }
+        var total = lanes.sum()
+        while i < count {
+            total += x[i] - shift
+            i += 1
+        }
+        return total
+    }
+
     /// The largest element of a non-empty vector.
     @inline(__always)
     static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {

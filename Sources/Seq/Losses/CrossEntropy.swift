@@ -35,8 +35,9 @@ extension Tensor {
         let counted = targets.reduce(0) { $0 + ($1 == ignoredIndex ? 0 : 1) }
         let scale: Float = reduction == .mean ? (counted > 0 ? 1 / Float(counted) : 0) : 1
         let smooth = labelSmoothing / Float(classes), confident = 1 - labelSmoothing
-        // Per-row log-sum-exp, kept for the backward pass.
-        var logTotals = [Float](repeating: 0, count: rows)
+        // Per-row maximum and log-sum-exp of the shifted row, kept for the backward pass (kept
+        // apart: adding them would round away the small differences of large logits).
+        var shifts = [Float](repeating: 0, count: rows), logSums = [Float](repeating: 0, count: rows)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: classes)
         defer { scratch.deallocate() }
         var total: Double = 0
@@ -46,12 +47,13 @@ extension Tensor {
             precondition(target >= 0 && target < classes, "target \(target) out of range 0..<\(classes)")
             let xr = x + r * classes
             let shift = Kernels.maximum(xr, count: classes)
-            let logTotal = shift + logf(Kernels.shiftedExp(xr, shift: shift, into: scratch, count: classes))
-            logTotals[r] = logTotal
-            let targetLogProbability = xr[target] - logTotal
+            let logSum = logf(Kernels.shiftedExp(xr, shift: shift, into: scratch, count: classes))
+            shifts[r] = shift
+            logSums[r] = logSum
+            let targetLogProbability = (xr[target] - shift) - logSum
             var rowLoss = -confident * targetLogProbability
             if labelSmoothing > 0 {
-                let meanLogProbability = Kernels.sum(xr, count: classes) / Float(classes) - logTotal
+                let meanLogProbability = Kernels.shiftedSum(xr, shift: shift, count: classes) / Float(classes) - logSum
                 rowLoss -= labelSmoothing * meanLogProbability
             }
             total += Double(rowLoss)
@@ -68,8 +70,8 @@ extension Tensor {
                 let target = targets[r]
                 if target == ignoredIndex { continue }
                 let xr = x + r * classes, dr = d + r * classes
-                let logTotal = logTotals[r]
-                for v in 0..<classes { dr[v] = factor * (fastExp(xr[v] - logTotal) - smooth) }
+                let shift = shifts[r], logSum = logSums[r]
+                for v in 0..<classes { dr[v] = factor * (fastExp((xr[v] - shift) - logSum) - smooth) }
                 dr[target] -= factor * confident
             }
             return [dx]

@@ -33,8 +33,8 @@ extension Tensor {
         for r in 0..<rows {
             let xr = x + r * width, yr = y + r * width
             let shift = Kernels.maximum(xr, count: width)
-            let logTotal = shift + logf(Kernels.shiftedExp(xr, shift: shift, into: yr, count: width))
-            for j in 0..<width { yr[j] = xr[j] - logTotal }
+            let logSum = logf(Kernels.shiftedExp(xr, shift: shift, into: yr, count: width))
+            for j in 0..<width { yr[j] = (xr[j] - shift) - logSum }
         }
         guard Tensor.tracks(self) else { return result }
         let output = result.detached()

@@ -1,2 +1,0 @@
-import Seq
-import Text
