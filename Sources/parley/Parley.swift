@@ -5,7 +5,7 @@ struct Parley: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parley",
         abstract: "Sequence modelling and neural machine translation.",
-        subcommands: [Bench.self, Corpus.self]
+        subcommands: [Bench.self, Tokenize.self, BPE.self, Vocab.self]
     )
 }
 
@@ -13,6 +13,6 @@ struct Parley: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed (run with -c release).",
-        subcommands: [BenchOps.self]
+        subcommands: [BenchOps.self, BenchText.self]
     )
 }
