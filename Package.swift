@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Seq"], path: "Sources/TestSupport"),
         .testTarget(name: "TextTests", dependencies: ["Text", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SeqTests", dependencies: ["Seq", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TranslateTests", dependencies: ["Translate", "TestSupport"]),
+        .testTarget(name: "TranslateTests", dependencies: ["Translate", "TestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )
