@@ -38,6 +38,9 @@ extension SourceAttention {
         precondition(query.rank == 2 && query.shape[1] == querySize, "query must be [batch, \(querySize)], got \(query.shape)")
         let batch = memory.shape[0], length = memory.shape[1]
         precondition(query.shape[0] == batch && sourceLengths.count == batch, "query, memory and lengths disagree on the batch size")
+        // A batch of empty sources: nothing to attend to (and nothing to score, which would need
+        // broadcasting over a zero-length axis).
+        guard length > 0 else { return (Tensor(zeros: [batch, memorySize]), Tensor(zeros: [batch, 0])) }
         let weights = maskedSoftmax(scores(query: query, keys: keys), lengths: sourceLengths)  // [batch, length]
         // [batch, 1, length] · [batch, length, memory] → [batch, 1, memory]
         let context = Tensor.matmul(weights.reshaped([batch, 1, length]), memory).reshaped([batch, memorySize])
@@ -49,7 +52,8 @@ extension SourceAttention {
 /// `lengths[b]` positions: later positions get exactly 0.
 ///
 /// Padding is filled with the most negative finite float rather than −∞: `exp` of it underflows
-/// to exactly 0, and a row with no real position (an empty source) becomes uniform instead of NaN.
+/// to exactly 0 without the NaN that −∞ − (−∞) would give in a row with no real position. Such a
+/// row (an empty source) gets all-zero weights, hence a zero context.
 func maskedSoftmax(_ scores: Tensor, lengths: [Int]) -> Tensor {
     let batch = scores.shape[0], length = scores.shape[1]
     guard lengths.contains(where: { $0 < length }) else { return scores.softmax() }
@@ -57,5 +61,7 @@ func maskedSoftmax(_ scores: Tensor, lengths: [Int]) -> Tensor {
     for (b, n) in lengths.enumerated() where n < length {
         for j in n..<length { mask[b * length + j] = 1 }
     }
-    return scores.maskedFill(Tensor(shape: [batch, length], scalars: mask), with: -Float.greatestFiniteMagnitude).softmax()
+    let weights = scores.maskedFill(Tensor(shape: [batch, length], scalars: mask), with: -Float.greatestFiniteMagnitude).softmax()
+    guard lengths.contains(0) else { return weights }
+    return weights * Tensor(shape: [batch, 1], scalars: lengths.map { $0 > 0 ? 1 : 0 })
 }
