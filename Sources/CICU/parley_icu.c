@@ -127,6 +127,29 @@ int32_t parley_normalize(const uint16_t *text, int32_t length, int32_t form, int
     if (U_FAILURE(status)) { *error = status; return -1; }
     if (!locale) locale = "";
 
+    /* Fast path: printable ASCII (plus white space) is invariant under NFC and NFKC, and its
+       root lowercase is ASCII lowercase. */
+    int ascii = 1;
+    for (int32_t i = 0; i < length && ascii; i++) {
+        uint16_t c = text[i];
+        if (c >= 0x80 || (c < 0x20 && !(c >= 0x09 && c <= 0x0D)) || c == 0x7F) ascii = 0;
+    }
+    int turkic = locale[0] && (strncmp(locale, "tr", 2) == 0 || strncmp(locale, "az", 2) == 0 ||
+                               strncmp(locale, "lt", 2) == 0);
+    if (ascii && !((options & PARLEY_LOWERCASE) && turkic)) {
+        UChar *copy = malloc(sizeof(UChar) * (length + 1));
+        if (!copy) { *error = U_MEMORY_ALLOCATION_ERROR; return -1; }
+        for (int32_t i = 0; i < length; i++) {
+            UChar c = text[i];
+            if ((options & PARLEY_LOWERCASE) && c >= 'A' && c <= 'Z') c += 0x20;
+            copy[i] = c;
+        }
+        int32_t n = length;
+        if (options & PARLEY_FOLD_WHITESPACE) n = fold_whitespace(copy, n, copy);
+        *result = copy;
+        return n;
+    }
+
     UChar *current = malloc(sizeof(UChar) * (length + 1));
     if (!current) { *error = U_MEMORY_ALLOCATION_ERROR; return -1; }
     int32_t n;
@@ -162,6 +185,30 @@ int32_t parley_normalize(const uint16_t *text, int32_t length, int32_t form, int
         n = fold_whitespace(current, n, current); /* in place: output never outruns input */
     }
     *result = current;
+    return n;
+}
+
+int32_t parley_normalize_utf8(const char *text, int32_t length, int32_t form, int32_t options,
+                              const char *locale, uint16_t **result, int32_t *error) {
+    UErrorCode status = U_ZERO_ERROR;
+    *result = NULL;
+    UChar stackBuffer[512];
+    UChar *units = stackBuffer;
+    int32_t count = 0;
+    u_strFromUTF8WithSub(units, 512, &count, text, length, 0xFFFD, NULL, &status);
+    if (status == U_BUFFER_OVERFLOW_ERROR) {
+        status = U_ZERO_ERROR;
+        units = malloc(sizeof(UChar) * (count + 1));
+        if (!units) { *error = U_MEMORY_ALLOCATION_ERROR; return -1; }
+        u_strFromUTF8WithSub(units, count + 1, &count, text, length, 0xFFFD, NULL, &status);
+    }
+    if (U_FAILURE(status)) {
+        if (units != stackBuffer) free(units);
+        *error = status;
+        return -1;
+    }
+    int32_t n = parley_normalize(units, count, form, options, locale, result, error);
+    if (units != stackBuffer) free(units);
     return n;
 }
 

@@ -25,6 +25,29 @@ enum ICU {
         return Array(UnsafeBufferPointer(start: result, count: Int(count)))
     }
 
+    /// Normalises UTF-8 text (see `parley_normalize_utf8`) into UTF-16; ICU does the transcoding.
+    static func normalize(_ text: String, form: NormalizationForm, removeInvisible: Bool,
+                          foldWhitespace: Bool, lowercaseLocale: String?) -> [UInt16] {
+        var options: Int32 = 0
+        if removeInvisible { options |= Int32(PARLEY_REMOVE_INVISIBLE) }
+        if foldWhitespace { options |= Int32(PARLEY_FOLD_WHITESPACE) }
+        if lowercaseLocale != nil { options |= Int32(PARLEY_LOWERCASE) }
+        let formCode = Int32(form == .nfkc ? PARLEY_NFKC : PARLEY_NFC)
+        var result: UnsafeMutablePointer<UInt16>? = nil
+        var error: Int32 = 0
+        var text = text
+        let count = text.withUTF8 { bytes in
+            (lowercaseLocale ?? "").withCString { locale in
+                bytes.withMemoryRebound(to: CChar.self) { chars in
+                    parley_normalize_utf8(chars.baseAddress, Int32(chars.count), formCode, options, locale, &result, &error)
+                }
+            }
+        }
+        guard count >= 0, let result else { return Array(text.utf16) }
+        defer { parley_free(result) }
+        return Array(UnsafeBufferPointer(start: result, count: Int(count)))
+    }
+
     /// Splits UTF-16 text at ICU word boundaries for `locale`: segment end offsets and classes.
     static func wordSegments(_ text: UnsafeBufferPointer<UInt16>, locale: String,
                              ends: inout [Int32], kinds: inout [Int32]) {

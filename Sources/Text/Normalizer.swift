@@ -38,7 +38,7 @@ public struct Normalizer: Hashable, Sendable {
     /// Returns `text` normalised, as UTF-16 code units (the form pre-tokenisation consumes).
     func normalizedUTF16(_ text: String) -> [UInt16] {
         if text.isEmpty { return [] }
-        return ICU.normalize(Array(text.utf16), form: form, removeInvisible: true, foldWhitespace: true,
+        return ICU.normalize(text, form: form, removeInvisible: true, foldWhitespace: true,
                              lowercaseLocale: lowercase ? (language ?? "") : nil)
     }
 }

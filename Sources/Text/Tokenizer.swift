@@ -22,7 +22,7 @@ public struct Tokenizer: Sendable {
     let normalizer: Normalizer
     let preTokenizer: PreTokenizer
     let encoder: BytePairEncoder
-    let wordCache = SegmentationCache<(ids: [Int], unknown: Int)>()
+    let wordCache = WordIDCache()
     /// For each id: its text without `@@`, and whether it continues into the next piece.
     let decodeTable: [(text: String, continues: Bool)]
 
@@ -86,16 +86,31 @@ public struct Tokenizer: Sendable {
     public func encode(_ text: String, unknownCount: inout Int) -> [Int] {
         var ids: [Int] = []
         var unknown = 0
-        wordCache.withLock { cache in
-            forEachWord(text) { word in
-                let key = ExactString(word)
-                if let cached = cache[key] {
-                    ids.append(contentsOf: cached.ids)
-                    unknown += cached.unknown
-                } else {
+        let units = normalizer.normalizedUTF16(text)
+        var scratch: [UInt16] = []
+        // Locals, not `self`: a closure capturing the whole tokeniser copies it per token.
+        let (preTokenizer, vocabulary, mode, encoder) = (self.preTokenizer, self.vocabulary, configuration.mode, self.encoder)
+        units.withUnsafeBufferPointer { buffer in
+            wordCache.withLock { cache in
+                var first = true
+                preTokenizer.forEachToken(buffer) { range, spaceBefore in
+                    let glued = !first && !spaceBefore
+                    first = false
+                    let slice = UnsafeBufferPointer(rebasing: buffer[range])
+                    // Look up without allocating; build the word only on a miss.
+                    if let cached = cache[WordKey(borrowing: slice, glued: glued)] {
+                        ids.append(contentsOf: cached.ids)
+                        unknown += cached.unknown
+                        return
+                    }
+                    scratch.removeAll(keepingCapacity: true)
+                    if glued { scratch.append(PreTokenizer.joinerUnit) }
+                    scratch.append(contentsOf: slice)
                     var wordUnknown = 0
-                    let wordIDs = vocabulary.ids(for: pieces(ofWord: word), unknownCount: &wordUnknown)
-                    cache[key] = (wordIDs, wordUnknown)
+                    let word = String(decoding: scratch, as: UTF16.self)
+                    let wordIDs = vocabulary.ids(for: Self.pieces(ofWord: word, mode: mode, encoder: encoder),
+                                                 unknownCount: &wordUnknown)
+                    cache[WordKey(owning: slice, glued: glued)] = (wordIDs, wordUnknown)
                     ids.append(contentsOf: wordIDs)
                     unknown += wordUnknown
                 }
@@ -109,6 +124,7 @@ public struct Tokenizer: Sendable {
     func forEachWord(_ text: String, _ body: (String) -> Void) {
         let units = normalizer.normalizedUTF16(text)
         var scratch: [UInt16] = []
+        let preTokenizer = self.preTokenizer
         units.withUnsafeBufferPointer { buffer in
             var first = true
             preTokenizer.forEachToken(buffer) { range, spaceBefore in
@@ -123,14 +139,18 @@ public struct Tokenizer: Sendable {
 
     /// Returns the pieces of one pre-tokenised word.
     public func pieces(ofWord word: String) -> [String] {
-        switch configuration.mode {
+        Self.pieces(ofWord: word, mode: configuration.mode, encoder: encoder)
+    }
+
+    static func pieces(ofWord word: String, mode: SubwordMode, encoder: BytePairEncoder) -> [String] {
+        switch mode {
         case .bpe:
             return encoder.apply(toWords: [word])
         case .word:
             return [word]
         case .character:
             let characters = word.map(String.init)
-            return characters.dropLast().map { $0 + Self.continuation } + characters.suffix(1)
+            return characters.dropLast().map { $0 + continuation } + characters.suffix(1)
         }
     }
 
@@ -277,6 +297,56 @@ public struct Tokenizer: Sendable {
             throw TokenizerError.missingFile(file: vocabularyURL.path)
         }
         self.init(configuration: configuration, codes: codes, vocabulary: try Vocabulary(contentsOf: vocabularyURL))
+    }
+}
+
+/// A pre-tokenised word as UTF-16 code units plus its glued flag: owned when stored in the
+/// cache, borrowed (no allocation) when looking up.
+struct WordKey: Hashable, @unchecked Sendable {
+    private let owned: [UInt16]
+    private let start: UnsafePointer<UInt16>?
+    private let count: Int
+    private let glued: Bool
+
+    init(borrowing units: UnsafeBufferPointer<UInt16>, glued: Bool) {
+        owned = []
+        start = units.baseAddress
+        count = units.count
+        self.glued = glued
+    }
+
+    init(owning units: UnsafeBufferPointer<UInt16>, glued: Bool) {
+        owned = Array(units)
+        start = nil
+        count = units.count
+        self.glued = glued
+    }
+
+    private func withUnits<R>(_ body: (UnsafeBufferPointer<UInt16>) -> R) -> R {
+        if let start { return body(UnsafeBufferPointer(start: start, count: count)) }
+        return owned.withUnsafeBufferPointer(body)
+    }
+
+    static func == (lhs: WordKey, rhs: WordKey) -> Bool {
+        guard lhs.glued == rhs.glued, lhs.count == rhs.count else { return false }
+        return lhs.withUnits { a in rhs.withUnits { b in a.elementsEqual(b) } }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(glued)
+        withUnits { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+}
+
+/// The tokeniser's locked word → ids cache, shared by copies.
+final class WordIDCache: @unchecked Sendable {
+    private var storage: [WordKey: (ids: [Int], unknown: Int)] = [:]
+    private let lock = NSLock()
+
+    func withLock<R>(_ body: (inout [WordKey: (ids: [Int], unknown: Int)]) -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&storage)
     }
 }
 

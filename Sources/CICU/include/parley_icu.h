@@ -25,6 +25,10 @@ enum {
 int32_t parley_normalize(const uint16_t *text, int32_t length, int32_t form, int32_t options,
                          const char *locale, uint16_t **result, int32_t *error);
 
+/* parley_normalize for UTF-8 input (invalid sequences become U+FFFD); the result is UTF-16. */
+int32_t parley_normalize_utf8(const char *text, int32_t length, int32_t form, int32_t options,
+                              const char *locale, uint16_t **result, int32_t *error);
+
 /* Releases a buffer returned by parley_normalize. */
 void parley_free(void *buffer);
 
