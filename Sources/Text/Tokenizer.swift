@@ -7,7 +7,7 @@ import Foundation
 /// `codes.bpe` and `vocabulary.txt`), so translation and evaluation run exactly the steps
 /// used in training. Pieces follow two conventions: a word glued to the previous one (no space
 /// between) starts with `￭` (U+FFED), and a subword that does not end its word ends with `@@`
-/// (subword-nmt's separator); so `"L'homme dort."` becomes `L' ￭hom@@ me dort ￭.` and
+/// (subword-nmt's separator); so `"L'homme dort."` may become `L' ￭hom@@ me dort ￭.`, and
 /// `decode(encode(s)) == normalize(s)` whenever no piece is unknown.
 ///
 /// Copies share a locked word cache, so a tokeniser can be used from several threads.
