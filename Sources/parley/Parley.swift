@@ -13,6 +13,6 @@ struct Parley: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed (run with -c release).",
-        subcommands: [BenchOps.self, BenchText.self]
+        subcommands: [BenchOps.self, BenchText.self, BenchModels.self]
     )
 }

@@ -13,8 +13,9 @@
 /// `V·h_j` is computed once per source and kept in the decoder state. With several decoder layers,
 /// the query is the top layer's state, the context enters layer 0, and each layer has its own
 /// `W_init`. The encoder cell is `configuration.encoderCell` (LSTM or GRU); the encoder is always
-/// bidirectional, as in the paper. With `dot` scoring the decoder state must be as wide as an
-/// annotation, so the decoder's hidden size is `2·hiddenSize` (otherwise `hiddenSize`).
+/// bidirectional, as in the paper. The decoder's hidden size is `decoderHiddenSize` when set;
+/// otherwise `hiddenSize`, or `2·hiddenSize` with `dot` scoring (the decoder state must then be
+/// as wide as an annotation).
 ///
 /// Parameter names: `sourceEmbedding.weight`, `targetEmbedding.weight` (absent when shared),
 /// `encoder.layers.<l>.forward.*` and `.backward.*` (see `RecurrentEncoder`),
@@ -55,9 +56,13 @@ public final class AttentionEncoderDecoder: EncoderDecoder {
         guard !c.tieOutputEmbedding else {
             throw ModelError.invalidConfiguration("bahdanau: tieOutputEmbedding is not available (the output layer reads [state; context])")
         }
-        configuration = c
         let memorySize = 2 * c.hiddenSize
-        let decoderHidden = c.attentionScoring == .dot ? memorySize : c.hiddenSize
+        let decoderHidden = c.decoderHiddenSize > 0 ? c.decoderHiddenSize : c.attentionScoring == .dot ? memorySize : c.hiddenSize
+        guard c.decoderHiddenSize >= 0, c.attentionScoring != .dot || decoderHidden == memorySize else {
+            throw ModelError.invalidConfiguration(
+                "bahdanau: decoderHiddenSize \(c.decoderHiddenSize) must be 0 (automatic) or positive, and \(memorySize) (2·hiddenSize) with dot scoring")
+        }
+        configuration = c
         sourceEmbedding = Embedding(count: c.sourceVocabularySize, size: c.embeddingSize, generator: generator)
         targetEmbedding = try sharedTargetEmbedding(c, source: sourceEmbedding, generator: generator)
         encoder = RecurrentEncoder(

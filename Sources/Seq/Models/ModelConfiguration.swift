@@ -59,6 +59,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var embeddingSize: Int = 256
     /// Recurrent state width per direction (recurrent families).
     public var hiddenSize: Int = 256
+    /// `bahdanau`: the decoder's state width; 0 (the default) means `hiddenSize`, or
+    /// `2·hiddenSize` with `dot` scoring (which needs it equal to an annotation's width).
+    public var decoderHiddenSize: Int = 0
     /// Stacked layers in the encoder.
     public var encoderLayers: Int = 1
     /// Stacked layers in the decoder.
@@ -104,6 +107,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         paddingID = try c.decodeIfPresent(Int.self, forKey: .paddingID) ?? d.paddingID
         embeddingSize = try c.decodeIfPresent(Int.self, forKey: .embeddingSize) ?? d.embeddingSize
         hiddenSize = try c.decodeIfPresent(Int.self, forKey: .hiddenSize) ?? d.hiddenSize
+        decoderHiddenSize = try c.decodeIfPresent(Int.self, forKey: .decoderHiddenSize) ?? d.decoderHiddenSize
         encoderLayers = try c.decodeIfPresent(Int.self, forKey: .encoderLayers) ?? d.encoderLayers
         decoderLayers = try c.decodeIfPresent(Int.self, forKey: .decoderLayers) ?? d.decoderLayers
         bidirectionalEncoder = try c.decodeIfPresent(Bool.self, forKey: .bidirectionalEncoder) ?? d.bidirectionalEncoder

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import Seq
+import Translate
+
+/// `parley bench models`: training and decoding speed of the three benchmark configurations of
+/// `../shared/bench/CONFIGS.md`, for side-by-side comparison with the PyTorch and CTranslate2 peers.
+struct BenchModels: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "Time a training step and greedy/beam decoding of the benchmark models (one JSON object per line).",
+        discussion: """
+            Training: forward + label-smoothed cross-entropy + backward + Adam on 64 pairs of \
+            length 20 (3 warm-up steps, median of the timed ones). Decoding: encoding plus exactly \
+            20 decoder steps through GreedySearch/BeamSearch, greedy and beam 5 at batch 1 and 32.
+            """)
+
+    enum Selection: String, ExpressibleByArgument, CaseIterable {
+        case rnn, bahdanau, transformer, all
+    }
+
+    enum Part: String, ExpressibleByArgument, CaseIterable {
+        case train, decode, all
+    }
+
+    @Option(help: "rnn, bahdanau, transformer or all.")
+    var model: Selection = .all
+
+    @Option(help: "BLAS threads.")
+    var threads: Int = 2
+
+    @Option(help: "train, decode or all.")
+    var part: Part = .all
+
+    @Option(help: "Timed training steps after 3 warm-up steps (the median is reported).")
+    var trainSteps: Int = 9
+
+    @Option(help: "Timed seconds to accumulate per decoding case (at least 5 calls).")
+    var decodeSeconds: Double = 2.5
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard trainSteps >= 1 else { throw ValidationError("--train-steps must be at least 1") }
+        guard decodeSeconds >= 0 else { throw ValidationError("--decode-seconds must not be negative") }
+    }
+
+    func run() throws {
+        GEMM.setThreadCount(threads)
+        let models = model == .all ? BenchmarkModel.allCases : [BenchmarkModel(rawValue: model.rawValue)!]
+        for kind in models {
+            let bench = ModelBenchmark(model: kind, timedSteps: trainSteps, decodeSeconds: decodeSeconds)
+            if part != .decode {
+                // Training first, in a fresh model, so the peak resident size is this measurement's.
+                let t = try bench.measureTraining()
+                emit([
+                    "bench": "models", "model": kind.rawValue, "measure": "train_step",
+                    "tgt_tokens_per_s": rounded(t.targetTokensPerSecond, places: 1),
+                    "ms_per_step": rounded(t.medianSeconds * 1e3, places: 1),
+                    "ms_per_step_min": rounded(t.stepSeconds.min()! * 1e3, places: 1),
+                    "ms_per_step_max": rounded(t.stepSeconds.max()! * 1e3, places: 1),
+                    "reps": t.stepSeconds.count,
+                    "peak_rss_mib": rounded(t.peakResidentMiB, places: 1),
+                    "rss_before_training_mib": rounded(t.residentBeforeMiB, places: 1),
+                    "rss_growth_mib": rounded(t.peakResidentMiB - t.residentBeforeMiB, places: 1),
+                    "params": t.parameterCount, "peer_params": kind.peerParameterCount,
+                    "loss_first": Double(t.firstLoss), "loss_last": Double(t.lastLoss), "threads": threads,
+                ])
+            }
+            if part != .train {
+                let network = try bench.makeModel()
+                for (beam, batch) in ModelBenchmark.decodingCases {
+                    let d = bench.measureDecoding(beam: beam, batch: batch, model: network)
+                    emit([
+                        "bench": "models", "model": kind.rawValue, "measure": beam == 1 ? "greedy_decode" : "beam_decode",
+                        "beam": beam, "batch": batch,
+                        "sentences_per_s": rounded(d.sentencesPerSecond, places: 1),
+                        "ms_per_batch": rounded(d.medianSeconds * 1e3, places: 2),
+                        "ms_per_batch_min": rounded(d.callSeconds.min()! * 1e3, places: 2),
+                        "reps": d.callSeconds.count, "params": network.parameterCount, "threads": threads,
+                    ])
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Parley vs PyTorch vs CTranslate2 on this machine, run close in time, as a table of medians and
+# ratios (Parley / peer; above 1 means Parley is faster, or for memory: Parley / peer, below 1 is
+# smaller).
+#
+# Usage: scripts/bench_side_by_side.sh [rnn|bahdanau|transformer|all]
+#   PEER_DIR    the peer scripts (default ../shared/bench); copied to a scratch directory when it is
+#               read-only, since bench_ct2.py writes its converted models next to itself
+#   PASSES      interleaved passes of both sides (default 1); the table takes medians over passes
+#   DECODE_T    timed seconds per decoding case (default 2.5, as run_all.sh)
+#   OUT         where the JSON lines go (default bench-side-by-side.jsonl)
+# Needs: pip install -r $PEER_DIR/requirements.txt; a release build (swift build -c release).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MODELS=${1:-all}
+[[ $MODELS == all ]] && MODELS="rnn bahdanau transformer"
+PEER_DIR=$(cd "${PEER_DIR:-../shared/bench}" && pwd)
+PASSES=${PASSES:-1}
+DECODE_T=${DECODE_T:-2.5}
+OUT=${OUT:-bench-side-by-side.jsonl}
+PY=${PYTHON:-python3}
+SCRATCH=${SCRATCH_PATH:-.build}
+
+if [[ ! -w $PEER_DIR ]]; then
+  work=$(mktemp -d)
+  cp "$PEER_DIR"/*.py "$work"/
+  [[ -d $PEER_DIR/models ]] && cp -r "$PEER_DIR/models" "$work"/
+  PEER_DIR=$work
+fi
+
+swift build -c release --scratch-path "$SCRATCH" --product parley >&2
+PARLEY=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/parley
+
+: >"$OUT"
+tag() { PASS=$1 SIDE=$2 $PY -c '
+import json, os, sys
+for line in sys.stdin:
+    if line.strip().startswith("{"):
+        r = json.loads(line); r["pass"] = int(os.environ["PASS"]); r["side"] = os.environ["SIDE"]
+        print(json.dumps(r), flush=True)'; }
+
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+[[ " $MODELS " == *" transformer "* ]] && (cd "$PEER_DIR" && $PY bench_ct2.py --part build >/dev/null 2>&1)
+for pass in $(seq 1 "$PASSES"); do
+  for m in $MODELS; do
+    echo "== pass $pass: $m ($(date +%T), load $(cut -d' ' -f1 /proc/loadavg))" >&2
+    # each training measurement in its own process, so peak RSS belongs to it alone
+    "$PARLEY" bench models --model "$m" --part train | tag "$pass" parley >>"$OUT"
+    (cd "$PEER_DIR" && $PY bench_torch.py --model "$m" --part train 2>/dev/null) | tag "$pass" torch >>"$OUT"
+    "$PARLEY" bench models --model "$m" --part decode --decode-seconds "$DECODE_T" | tag "$pass" parley >>"$OUT"
+    (cd "$PEER_DIR" && $PY bench_torch.py --model "$m" --part decode --extra --decode-time "$DECODE_T" 2>/dev/null) \
+      | tag "$pass" torch >>"$OUT"
+  done
+  if [[ " $MODELS " == *" transformer "* ]]; then
+    (cd "$PEER_DIR" && $PY bench_ct2.py --part ct2 --decode-time "$DECODE_T" 2>/dev/null) | tag "$pass" ct2 >>"$OUT"
+  fi
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+$PY - "$OUT" <<'EOF'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+def key(r):
+    model = "transformer" if r["side"] == "ct2" else r["model"]
+    side = r["side"] + ("-" + r["compute_type"] if r["side"] == "ct2" else "")
+    return (model, r["measure"], r.get("beam", 0), r.get("batch", 64), side)
+vals = {}
+for r in rows:
+    if r["measure"] == "train_step":
+        tok = r.get("tgt_tokens_per_s", r.get("tgt_tokens_per_s_median"))
+        rss = r.get("peak_rss_mib", r.get("maxrss_mib_after_training"))
+        grow = r.get("rss_growth_mib")
+        if grow is None and "maxrss_mib_before_training" in r:
+            grow = r["maxrss_mib_after_training"] - r["maxrss_mib_before_training"]
+        for name, v in (("train tok/s", tok), ("peak RSS MiB", rss), ("RSS growth MiB", grow)):
+            k = key(r)
+            vals.setdefault((k[0], name, "", "", k[4]), []).append(v)
+    else:
+        v = r.get("sentences_per_s", r.get("sentences_per_s_median"))
+        k = key(r)
+        label = ("greedy" if k[2] == 1 else f"beam{k[2]}") + f" b{k[3]} sent/s"
+        vals.setdefault((k[0], label, "", "", k[4]), []).append(v)
+med = {k: statistics.median(v) for k, v in vals.items()}
+measures = ["train tok/s", "peak RSS MiB", "RSS growth MiB", "greedy b1 sent/s", "greedy b32 sent/s",
+            "beam5 b1 sent/s", "beam5 b32 sent/s"]
+print(f"| model | measure | Parley | PyTorch | Parley/PyTorch | CT2 fp32 | Parley/CT2 fp32 | CT2 int8 | Parley/CT2 int8 |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+for model in ("rnn", "bahdanau", "transformer"):
+    for m in measures:
+        p = med.get((model, m, "", "", "parley"))
+        if p is None:
+            continue
+        cells = [f"{p:,.1f}"]
+        for side in ("torch", "ct2-float32", "ct2-int8"):
+            q = med.get((model, m, "", "", side))
+            cells += [f"{q:,.1f}", f"{p / q:.2f}x"] if q else ["–", "–"]
+        print(f"| {model} | {m} | " + " | ".join(cells) + " |")
+EOF
