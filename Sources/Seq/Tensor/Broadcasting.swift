@@ -9,7 +9,7 @@ enum Broadcasting {
             let da = axis < rank - a.count ? 1 : a[axis - (rank - a.count)]
             let db = axis < rank - b.count ? 1 : b[axis - (rank - b.count)]
             precondition(da == db || da == 1 || db == 1, "shapes \(a) and \(b) do not broadcast")
-            result[axis] = Swift.max(da, db)
+            result[axis] = da == 1 ? db : da  // not max: a size-0 axis stays 0 against 1
         }
         return result
     }
