@@ -60,7 +60,8 @@ public final class MultiHeadAttention: Layer {
     ///   - mask: broadcastable to `[batch, heads, queryLength, keyLength]`, non-zero where a query
     ///     must not look (padding `[batch, 1, 1, keyLength]`, causal `[queryLength, keyLength]`).
     /// - Returns: `output` `[batch, queryLength, modelSize]` and `weights`
-    ///   `[batch, heads, queryLength, keyLength]` (rows sum to 1, exactly 0 where masked).
+    ///   `[batch, heads, queryLength, keyLength]`: rows sum to 1 and are exactly 0 where masked;
+    ///   a query that may see no key at all (an empty source) gets a row of zeros.
     public func callAsFunction(_ queries: Tensor, memory: Tensor, mask: Tensor?) -> (output: Tensor, weights: Tensor) {
         let (keys, values) = keysAndValues(memory)
         return attend(queries, keys: keys, values: values, mask: mask)
@@ -86,9 +87,31 @@ public final class MultiHeadAttention: Layer {
         let q = splitHeads(query(queries)) * (1 / Float(headSize).squareRoot())  // [b, h, q, dk]
         var scores = Tensor.matmul(q, keys, transposeB: true)                    // [b, h, q, k]
         if let mask { scores = scores.maskedFill(mask, with: Self.maskedScore) }
-        let weights = scores.softmax()                                           // [b, h, q, k]
+        var weights = scores.softmax()                                           // [b, h, q, k]
+        if let mask, let keep = Self.visibleRows(mask) { weights = weights * keep }
         let context = Tensor.matmul(attentionDropout(weights), values)          // [b, h, q, dk]
         return (output(mergeHeads(context, batch: batch, length: queryLength)), weights)
+    }
+
+    /// For a mask that hides every key from some query (an empty source), 1 for rows with a
+    /// visible key and 0 for the others, shaped like `mask` with a last axis of 1; `nil` when
+    /// every row sees a key (the usual case, which then costs one scan of the mask).
+    ///
+    /// The softmax of a fully masked row would be uniform over padding; zeroing it instead makes
+    /// an empty sentence attend to nothing, alone or inside a padded batch alike.
+    static func visibleRows(_ mask: Tensor) -> Tensor? {
+        let width = mask.shape.last ?? 1
+        guard width > 0 else { return nil }
+        let rows = mask.count / width
+        var keep = [Float](repeating: 1, count: rows)
+        var hidden = false
+        mask.withUnsafeBufferPointer { m in
+            for r in 0..<rows where !(0..<width).contains(where: { m[r * width + $0] == 0 }) {
+                keep[r] = 0
+                hidden = true
+            }
+        }
+        return hidden ? Tensor(shape: Array(mask.shape.dropLast()) + [1], scalars: keep) : nil
     }
 
     /// `[batch, length, modelSize]` → `[batch, heads, length, headSize]`.

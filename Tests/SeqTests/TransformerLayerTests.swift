@@ -1,0 +1,193 @@
+import Foundation
+import Seq
+import TestSupport
+import Testing
+
+/// The Transformer's blocks on their own: gradients by central differences, and forward values
+/// against an independent NumPy implementation (`scripts/make_transformer_fixtures.py`).
+@Suite("Transformer layers")
+struct TransformerLayerTests {
+    // MARK: Gradients
+
+    /// Compares the gradients `backward()` gives every parameter of `layer` with central
+    /// differences, for `function` reduced to a scalar with fixed random weights. (`checkGradients`
+    /// covers inputs; a layer's own parameters need their values perturbed in place.)
+    static func checkParameterGradients(
+        of layer: Layer, step: Float = 1e-2, absoluteTolerance: Double = 2e-3, relativeTolerance: Double = 2e-2,
+        _ function: () -> Tensor
+    ) -> ParameterGradientCheck {
+        let probe = withoutGradients { function() }
+        let generator = RandomGenerator(seed: 4321)
+        let weights = (0..<probe.count).map { _ in Double(generator.uniform(0.5, 1.5)) * (generator.nextUnit() < 0.5 ? -1 : 1) }
+        func reduce(_ output: Tensor) -> Double { zip(output.scalars, weights).reduce(0) { $0 + Double($1.0) * $1.1 } }
+
+        layer.zeroGradients()
+        let output = function()
+        (output * Tensor(shape: output.shape, scalars: weights.map(Float.init))).sum().backward()
+
+        var result = ParameterGradientCheck()
+        for (name, parameter) in layer.namedParameters {
+            let analytic = parameter.gradient.scalars
+            let base = parameter.value.scalars
+            for i in 0..<base.count {
+                func evaluate(_ delta: Float) -> Double {
+                    var shifted = base
+                    shifted[i] += delta
+                    parameter.value = Tensor(shape: parameter.shape, scalars: shifted)
+                    return withoutGradients { reduce(function()) }
+                }
+                let numeric = (evaluate(step) - evaluate(-step)) / (2 * Double(step))
+                parameter.value = Tensor(shape: parameter.shape, scalars: base)
+                let ratio = abs(Double(analytic[i]) - numeric) / (absoluteTolerance + relativeTolerance * abs(numeric))
+                result.compared += 1
+                if ratio > result.worstRatio {
+                    result.worstRatio = ratio
+                    result.worst = "\(name)[\(i)]: analytic \(analytic[i]), numeric \(numeric)"
+                }
+            }
+        }
+        return result
+    }
+
+    /// Like `GradientCheckResult`, for a layer's parameters.
+    struct ParameterGradientCheck: CustomStringConvertible {
+        var worstRatio = 0.0, worst = "", compared = 0
+        var passed: Bool { worstRatio <= 1 && compared > 0 }
+        var description: String { "compared \(compared) partials; worst ratio \(worstRatio) at \(worst)" }
+    }
+
+    @Test("multi-head attention: gradients of queries, memory and every projection")
+    func attentionGradients() {
+        let attention = MultiHeadAttention(modelSize: 8, heads: 2, generator: RandomGenerator(seed: 3))
+        let queries = randomTensor([2, 3, 8], seed: 10), memory = randomTensor([2, 4, 8], seed: 11)
+        let mask = TokenBatch(ids: Array(repeating: 1, count: 8), lengths: [4, 2], length: 4).paddingMask
+        let inputs = checkGradients([queries, memory]) { x in attention(x[0], memory: x[1], mask: mask).output }
+        #expect(inputs.passed, "\(inputs)")
+        // The weights are an output too (guided-alignment losses differentiate them).
+        let weights = checkGradients([queries, memory]) { x in attention(x[0], memory: x[1], mask: mask).weights }
+        #expect(weights.passed, "\(weights)")
+        let selfAttention = checkGradients([queries]) { x in attention(x[0], memory: x[0], mask: Tensor(shape: [3, 3], scalars: [0, 1, 1, 0, 0, 1, 0, 0, 0])).output }
+        #expect(selfAttention.passed, "\(selfAttention)")
+        let parameters = Self.checkParameterGradients(of: attention) { attention(queries, memory: memory, mask: mask).output }
+        #expect(parameters.passed, "\(parameters)")
+        #expect(parameters.compared == 4 * (64 + 8))
+    }
+
+    @Test("encoder layer: gradients of the input and every parameter", arguments: [NormalizationPlacement.pre, .post])
+    func encoderLayerGradients(_ normalization: NormalizationPlacement) {
+        // GELU rather than ReLU: central differences across ReLU's kink would be meaningless.
+        let layer = TransformerEncoderLayer(
+            modelSize: 8, heads: 2, feedForwardSize: 12, activation: .gelu, normalization: normalization,
+            generator: RandomGenerator(seed: 5))
+        TransformerTests.randomizeNorms(layer)
+        let x = randomTensor([2, 3, 8], seed: 12)
+        let mask = TokenBatch(ids: Array(repeating: 1, count: 6), lengths: [3, 2], length: 3).paddingMask
+        let input = checkGradients([x]) { x in layer(x[0], mask: mask).output }
+        #expect(input.passed, "\(input)")
+        let parameters = Self.checkParameterGradients(of: layer) { layer(x, mask: mask).output }
+        #expect(parameters.passed, "\(parameters)")
+    }
+
+    @Test("decoder layer: gradients of the input, the memory and every parameter")
+    func decoderLayerGradients() {
+        let layer = TransformerDecoderLayer(
+            modelSize: 8, heads: 2, feedForwardSize: 12, activation: .gelu, generator: RandomGenerator(seed: 6))
+        TransformerTests.randomizeNorms(layer)
+        let x = randomTensor([2, 3, 8], seed: 13), memory = randomTensor([2, 4, 8], seed: 14)
+        let selfMask = Tensor(shape: [3, 3], scalars: [0, 1, 1, 0, 0, 1, 0, 0, 0])
+        let sourceMask = TokenBatch(ids: Array(repeating: 1, count: 8), lengths: [4, 1], length: 4).paddingMask
+        func run(_ x: Tensor, _ memory: Tensor) -> Tensor {
+            var cache: (keys: Tensor, values: Tensor)? = nil
+            return layer(x, selfMask: selfMask, cache: &cache, memory: layer.crossAttention.keysAndValues(memory), sourceMask: sourceMask).output
+        }
+        let inputs = checkGradients([x, memory]) { run($0[0], $0[1]) }
+        #expect(inputs.passed, "\(inputs)")
+        let parameters = Self.checkParameterGradients(of: layer) { run(x, memory) }
+        #expect(parameters.passed, "\(parameters)")
+    }
+
+    // MARK: Parity with NumPy
+
+    struct FixtureTensor: Decodable {
+        let shape: [Int]
+        let data: [Double]
+        var tensor: Tensor { Tensor(shape: shape, scalars: data.map(Float.init)) }
+    }
+
+    struct AttentionCase: Decodable {
+        let modelSize: Int, heads: Int
+        let memoryLengths: [Int]
+        let parameters: [String: FixtureTensor]
+        let queries: FixtureTensor, memory: FixtureTensor, output: FixtureTensor, weights: FixtureTensor
+    }
+
+    struct EncoderCase: Decodable {
+        let name: String
+        let modelSize: Int, heads: Int, feedForwardSize: Int
+        let normalization: NormalizationPlacement, activation: Activation
+        let lengths: [Int]
+        let parameters: [String: FixtureTensor]
+        let input: FixtureTensor, output: FixtureTensor, attention: FixtureTensor
+    }
+
+    struct Fixture: Decodable {
+        let attention: AttentionCase
+        let encoderLayers: [EncoderCase]
+    }
+
+    static func loadFixture() throws -> Fixture {
+        let url = try #require(Bundle.module.url(forResource: "transformer", withExtension: "json", subdirectory: "Fixtures"))
+        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+    }
+
+    /// Sets every parameter of `layer` by name from the fixture; all names must match both ways.
+    static func load(_ parameters: [String: FixtureTensor], into layer: Layer) throws {
+        let named = layer.namedParameters
+        #expect(Set(named.map(\.name)) == Set(parameters.keys), "fixture and layer name different parameters")
+        for (name, parameter) in named {
+            let value = try #require(parameters[name], "fixture lacks \(name)")
+            try #require(value.shape == parameter.shape, "\(name): fixture \(value.shape), layer \(parameter.shape)")
+            parameter.value = value.tensor
+        }
+    }
+
+    /// `|a − e| ≤ 1e-5 + 1e-5·|e|` everywhere; returns the worst excess for the message.
+    static func expectMatches(_ actual: Tensor, _ expected: FixtureTensor, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(actual.shape == expected.shape, "\(what): shape \(actual.shape), expected \(expected.shape)", sourceLocation: sourceLocation)
+        guard actual.shape == expected.shape else { return }
+        var worst = 0.0
+        for (a, e) in zip(actual.scalars, expected.data) { worst = max(worst, abs(Double(a) - e) / (1 + abs(e))) }
+        #expect(worst <= 1e-5, "\(what): worst error \(worst)", sourceLocation: sourceLocation)
+    }
+
+    @Test("multi-head attention with a padding mask matches NumPy")
+    func attentionParity() throws {
+        let fixture = try Self.loadFixture().attention
+        let attention = MultiHeadAttention(modelSize: fixture.modelSize, heads: fixture.heads, generator: RandomGenerator(seed: 1))
+        try Self.load(fixture.parameters, into: attention)
+        let mask = TokenBatch(
+            ids: Array(repeating: 1, count: fixture.memoryLengths.count * fixture.memory.shape[1]),
+            lengths: fixture.memoryLengths, length: fixture.memory.shape[1]
+        ).paddingMask
+        let (output, weights) = withoutGradients { attention(fixture.queries.tensor, memory: fixture.memory.tensor, mask: mask) }
+        Self.expectMatches(output, fixture.output, "output")
+        Self.expectMatches(weights, fixture.weights, "weights")
+    }
+
+    @Test("a full encoder layer matches NumPy (pre-norm ReLU, post-norm GELU)")
+    func encoderLayerParity() throws {
+        let cases = try Self.loadFixture().encoderLayers
+        #expect(Set(cases.map(\.normalization)) == [.pre, .post])
+        for fixture in cases {
+            let layer = TransformerEncoderLayer(
+                modelSize: fixture.modelSize, heads: fixture.heads, feedForwardSize: fixture.feedForwardSize,
+                activation: fixture.activation, normalization: fixture.normalization, generator: RandomGenerator(seed: 1))
+            try Self.load(fixture.parameters, into: layer)
+            let length = fixture.input.shape[1]
+            let mask = TokenBatch(ids: Array(repeating: 1, count: fixture.lengths.count * length), lengths: fixture.lengths, length: length).paddingMask
+            let (output, attention) = withoutGradients { layer(fixture.input.tensor, mask: mask) }
+            Self.expectMatches(output, fixture.output, "\(fixture.name) output")
+            Self.expectMatches(attention, fixture.attention, "\(fixture.name) attention")
+        }
+    }
+}
