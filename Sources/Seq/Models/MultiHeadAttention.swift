@@ -103,15 +103,13 @@ public final class MultiHeadAttention: Layer {
         let width = mask.shape.last ?? 1
         guard width > 0 else { return nil }
         let rows = mask.count / width
-        var keep = [Float](repeating: 1, count: rows)
-        var hidden = false
-        mask.withUnsafeBufferPointer { m in
-            for r in 0..<rows where !(0..<width).contains(where: { m[r * width + $0] == 0 }) {
-                keep[r] = 0
-                hidden = true
-            }
+        return mask.withUnsafeBufferPointer { m -> Tensor? in
+            func seesNothing(_ r: Int) -> Bool { !(0..<width).contains { m[r * width + $0] == 0 } }
+            // Allocate only when some row is fully hidden: decoding steps call this every time.
+            guard (0..<rows).contains(where: seesNothing) else { return nil }
+            let keep = (0..<rows).map { seesNothing($0) ? Float(0) : 1 }
+            return Tensor(shape: Array(mask.shape.dropLast()) + [1], scalars: keep)
         }
-        return hidden ? Tensor(shape: Array(mask.shape.dropLast()) + [1], scalars: keep) : nil
     }
 
     /// `[batch, length, modelSize]` → `[batch, heads, length, headSize]`.
