@@ -255,6 +255,14 @@ struct RecurrentModelTests {
         // Dot scoring widens the decoder to the annotation width.
         let dot = try Self.model(Self.configuration(.bahdanau, scoring: .dot))
         #expect(dot.namedParameters.first { $0.name == "decoder.layers.0.hiddenWeight" }?.parameter.shape == [48, 12])
+        // An explicit decoder width reaches the bridge, the attention query, the decoder and the output.
+        var wide = c
+        wide.decoderHiddenSize = 9
+        let widened = Dictionary(uniqueKeysWithValues: try Self.model(wide).namedParameters.map { ($0.name, $0.parameter.shape) })
+        #expect(widened["bridges.0.hidden.weight"] == [9, 12])
+        #expect(widened["attention.query.weight"] == [7, 9])
+        #expect(widened["decoder.layers.0.hiddenWeight"] == [36, 9])
+        #expect(widened["output.weight"] == [13, 9 + 12])
     }
 
     @Test("configurations a family cannot honour are rejected")
@@ -267,7 +275,9 @@ struct RecurrentModelTests {
         tiedWrongSize.tieOutputEmbedding = true
         var sharedUnequal = Self.configuration(.bahdanau)
         sharedUnequal.shareSourceTargetEmbeddings = true
-        for c in [unequal, elmanAttention, tiedWrongSize, Self.configuration(.bahdanau, tie: true), sharedUnequal] {
+        var dotTooNarrow = Self.configuration(.bahdanau, scoring: .dot)
+        dotTooNarrow.decoderHiddenSize = 6
+        for c in [unequal, elmanAttention, tiedWrongSize, Self.configuration(.bahdanau, tie: true), sharedUnequal, dotTooNarrow] {
             #expect(throws: ModelError.self, "\(Self.name(c))") { try c.makeModel(generator: RandomGenerator(seed: 1)) }
         }
     }

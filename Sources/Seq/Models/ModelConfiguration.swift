@@ -66,7 +66,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var encoderLayers: Int = 1
     /// Stacked layers in the decoder.
     public var decoderLayers: Int = 1
-    /// Whether the recurrent encoder reads in both directions (always true for `bahdanau`'s default).
+    /// Whether the `rnn`/`lstm` encoder reads in both directions (the `bahdanau` encoder always does).
     public var bidirectionalEncoder: Bool = false
     /// The encoder cell for the `bahdanau` family (`lstm` or `gru`).
     public var encoderCell: RecurrentCellKind = .lstm
