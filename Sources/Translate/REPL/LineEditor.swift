@@ -270,9 +270,11 @@ public final class LineEditor {
     public let isInteractive: Bool
     private var buffer: LineBuffer
 
-    /// The default history file, `~/.parley_history`.
+    /// The default history file, `~/.parley_history` (`$HOME` first, then the account's home).
     public static var defaultHistoryFile: URL {
-        FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".parley_history")
+        let home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser
+        return home.appendingPathComponent(".parley_history")
     }
 
     public init(prompt: String = "> ", historyFile: URL? = LineEditor.defaultHistoryFile, maximumHistory: Int = 1000) {
@@ -305,7 +307,7 @@ public final class LineEditor {
         while true {
             guard let byte = readByte(timeoutMilliseconds: decoder.isInsideEscape ? 60 : -1) else {
                 if decoder.isInsideEscape { decoder.reset(); continue }  // a lone Escape key
-                writeOut("\r\n")
+                writeOut("\n")
                 return .end
             }
             guard let key = decoder.feed(byte) else { continue }
@@ -313,15 +315,16 @@ public final class LineEditor {
             case .editing:
                 redraw()
             case .submit(let line):
-                writeOut("\r\n")
+                writeOut("\n")
+                let known = buffer.history.count
                 buffer.remember(line)
-                appendToHistoryFile(line)
+                if buffer.history.count > known { appendToHistoryFile(line) }
                 return .line(line)
             case .cancel:
-                writeOut("^C\r\n")
+                writeOut("^C\n")
                 return .cancelled
             case .endOfInput:
-                writeOut("\r\n")
+                writeOut("\n")
                 return .end
             case .clearScreen:
                 writeOut("\u{1B}[H\u{1B}[2J")
@@ -414,11 +417,11 @@ private final class RawMode {
             bytes[Int(VMIN)] = 1
             bytes[Int(VTIME)] = 0
         }
-        guard tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0 else { return nil }
+        guard tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0 else { return nil }
     }
 
     func restore() {
-        _ = tcsetattr(STDIN_FILENO, TCSAFLUSH, &original)
+        _ = tcsetattr(STDIN_FILENO, TCSADRAIN, &original)
     }
 }
 
