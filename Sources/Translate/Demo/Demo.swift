@@ -130,3 +130,61 @@ public enum Demo {
         return fallback
     }
 }
+
+extension Demo {
+    /// Sentences the demo translates to show attention.
+    public static let examples = [
+        "I see the small cat.",
+        "She did not eat the red apples.",
+        "We will go to the market.",
+        "Did you find your keys?",
+    ]
+
+    /// One example translated, with its heatmap (nil for families without attention).
+    public struct Example {
+        public var translation: Translation
+        public var heatmap: String?
+    }
+
+    /// Translates the examples, renders their cross-attention heatmaps, and writes one HTML page
+    /// per example under `attention/` plus an index, `attention-report.html`, in the model directory.
+    public static func attentionReport(_ translator: Translator, heatmap: Heatmap, sentences: [String] = examples)
+        throws -> (examples: [Example], report: URL?) {
+        var options = translator.defaultOptions
+        options.recordsAttention = true
+        let translations = translator.translate(sentences, options: options)
+        let reportFolder = translator.directory.url.appendingPathComponent("attention", isDirectory: true)
+        var examples: [Example] = []
+        var links: [String] = []
+        for (index, translation) in translations.enumerated() {
+            guard let inspection = try? AttentionInspection(translation, modelName: translator.configuration.model.kind.rawValue) else {
+                examples.append(Example(translation: translation, heatmap: nil))
+                continue
+            }
+            examples.append(Example(translation: translation, heatmap: (try? inspection.view(.cross)).map(heatmap.render)))
+            try FileManager.default.createDirectory(at: reportFolder, withIntermediateDirectories: true)
+            let file = reportFolder.appendingPathComponent("example-\(index + 1).html")
+            try AttentionExport.write(inspection, to: file)
+            links.append("<li><a href=\"attention/\(file.lastPathComponent)\">\(escapeHTML(translation.source))</a> → \(escapeHTML(translation.text))</li>")
+        }
+        guard !links.isEmpty else { return (examples, nil) }
+        let page = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>Parley demo: attention</title>
+            <style>body{font-family:sans-serif;max-width:48em;margin:2em auto}li{margin:.4em 0}</style></head>
+            <body><h1>Parley demo: attention of the example translations</h1>
+            <p>Each page shows the attention of the decoded hypothesis: target pieces as rows, source pieces as columns.</p>
+            <ul>
+            \(links.joined(separator: "\n"))
+            </ul></body></html>
+
+            """
+        let report = translator.directory.url.appendingPathComponent("attention-report.html")
+        try AtomicFile.write(page, to: report)
+        return (examples, report)
+    }
+
+    private static func escapeHTML(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+}
