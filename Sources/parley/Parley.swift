@@ -5,7 +5,7 @@ struct Parley: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parley",
         abstract: "Sequence modelling and neural machine translation.",
-        subcommands: [Bench.self, Corpus.self, Tokenize.self, BPE.self, Vocab.self, Evaluate.self, Repl.self, Attention.self]
+        subcommands: [Demo.self, Prepare.self, Train.self, TranslateCommand.self, Repl.self, Attention.self, Evaluate.self, Tokenize.self, BPE.self, Vocab.self, Corpus.self, Bench.self]
     )
 }
 
