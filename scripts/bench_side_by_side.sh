@@ -9,6 +9,7 @@
 #   PASSES      interleaved passes of both sides (default 1); the table takes medians over passes
 #   DECODE_T    timed seconds per decoding case (default 2.5, as run_all.sh)
 #   OUT         where the JSON lines go (default bench-side-by-side.jsonl)
+#   PARLEY      a built parley binary (default: swift build -c release, SCRATCH_PATH or .build)
 # Needs: pip install -r $PEER_DIR/requirements.txt; a release build (swift build -c release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,8 +29,10 @@ if [[ ! -w $PEER_DIR ]]; then
   PEER_DIR=$work
 fi
 
-swift build -c release --scratch-path "$SCRATCH" --product parley >&2
-PARLEY=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/parley
+if [[ -z ${PARLEY:-} ]]; then   # PARLEY=path/to/parley skips the build
+  swift build -c release --scratch-path "$SCRATCH" --product parley >&2
+  PARLEY=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/parley
+fi
 
 : >"$OUT"
 tag() { PASS=$1 SIDE=$2 $PY -c '

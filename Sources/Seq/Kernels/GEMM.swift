@@ -3,6 +3,7 @@ import Accelerate
 #else
 import CBLAS
 #endif
+import Dispatch
 
 /// Single-precision matrix products: `C = op(A)·op(B)` (or `C += …`), row-major.
 ///
@@ -10,8 +11,14 @@ import CBLAS
 /// sentence multiplies a 1×512 row by a 512×2048 matrix — go to hand-vectorised loops on the
 /// calling thread: through threaded sgemm such shapes spend most of their time waking threads.
 public enum GEMM {
-    /// Products with at most this many rows in `op(A)` use the row kernels instead of BLAS.
-    static let rowKernelLimit = 4
+    /// Products with at most this many rows in `op(A)` use the row kernels instead of BLAS
+    /// (beam search over one sentence multiplies 5 rows at a time).
+    static let rowKernelLimit = 8
+    /// Row-kernel products with at least this many multiply-adds are split by columns over
+    /// `threadCount` threads (below it, waking a thread costs more than it saves).
+    static let rowKernelSplitWork = 1 << 20
+    /// The thread count given to `setThreadCount` (BLAS and the row kernels).
+    nonisolated(unsafe) static var threadCount = 2
 
     /// `C[m×n] (+)= op(A)[m×k] · op(B)[k×n]`, all row-major; `A` is `[k×m]` when transposed, `B` is `[n×k]`.
     public static func multiply(
@@ -49,23 +56,27 @@ public enum GEMM {
     ) {
         @inline(__always) func aValue(_ i: Int, _ p: Int) -> Float { transposeA ? a[p * m + i] : a[i * k + p] }
         if transposeB {
-            for i in 0..<m {
-                let row = c + i * n
-                if transposeA {
-                    // Gather the strided row of A once.
-                    let gathered = UnsafeMutablePointer<Float>.allocate(capacity: k)
-                    defer { gathered.deallocate() }
-                    for p in 0..<k { gathered[p] = a[p * m + i] }
-                    for j in 0..<n {
-                        let d = Kernels.dot(gathered, b + j * k, count: k)
-                        row[j] = accumulate ? row[j] + d : d
-                    }
-                } else {
-                    for j in 0..<n {
-                        let d = Kernels.dot(a + i * k, b + j * k, count: k)
-                        row[j] = accumulate ? row[j] + d : d
-                    }
+            // Dot form: C[i, j] = A[i, :]·B[j, :]. Rows of B are read once (each against up to
+            // four rows of A kept in registers); A (at most `rowKernelLimit` rows) stays in L1.
+            var rows = a
+            var gathered: UnsafeMutablePointer<Float>?
+            if transposeA {
+                // Gather the strided rows of A once.
+                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
+                for i in 0..<m { for p in 0..<k { buffer[i * k + p] = a[p * m + i] } }
+                gathered = buffer
+                rows = UnsafePointer(buffer)
+            }
+            defer { gathered?.deallocate() }
+            let parts = m * n * k >= rowKernelSplitWork ? Swift.min(threadCount, n / 64) : 1
+            if parts > 1 {
+                let a = rows
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    let start = n * part / parts, end = n * (part + 1) / parts
+                    dotRows(a, b, into: c, m: m, n: n, k: k, columns: start..<end, accumulate: accumulate)
                 }
+            } else {
+                dotRows(rows, b, into: c, m: m, n: n, k: k, columns: 0..<n, accumulate: accumulate)
             }
         } else {
             for i in 0..<m {
@@ -79,8 +90,32 @@ public enum GEMM {
         }
     }
 
+    /// `C[i, j] (+)= A[i, :]·B[j, :]` for the given columns `j`; `A` is `[m×k]`, `B` is `[n×k]`.
+    private static func dotRows(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
+        m: Int, n: Int, k: Int, columns: Range<Int>, accumulate: Bool
+    ) {
+        @inline(__always) func store(_ value: Float, _ i: Int, _ j: Int) {
+            c[i * n + j] = accumulate ? c[i * n + j] + value : value
+        }
+        for j in columns {
+            let column = b + j * k
+            var i = 0
+            while i + 4 <= m {
+                let d = Kernels.dot4(a + i * k, a + (i + 1) * k, a + (i + 2) * k, a + (i + 3) * k, column, count: k)
+                store(d.0, i, j); store(d.1, i + 1, j); store(d.2, i + 2, j); store(d.3, i + 3, j)
+                i += 4
+            }
+            while i < m {
+                store(Kernels.dot(a + i * k, column, count: k), i, j)
+                i += 1
+            }
+        }
+    }
+
     /// Sets how many threads BLAS may use (OpenBLAS only; Accelerate manages its own).
     public static func setThreadCount(_ count: Int) {
+        threadCount = Swift.max(1, count)
         #if !canImport(Accelerate)
         openblas_set_num_threads(Int32(count))
         #endif

@@ -33,6 +33,30 @@ enum Kernels {
         return total
     }
 
+    /// Four dot products against one shared vector `y` (which is loaded once per block of 16).
+    @inline(__always)
+    static func dot4(
+        _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>, _ x3: UnsafePointer<Float>,
+        _ y: UnsafePointer<Float>, count: Int
+    ) -> (Float, Float, Float, Float) {
+        var l0 = SIMD16<Float>(), l1 = SIMD16<Float>(), l2 = SIMD16<Float>(), l3 = SIMD16<Float>()
+        var i = 0
+        while i + 16 <= count {
+            let b = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD16<Float>.self)
+            l0.addProduct(UnsafeRawPointer(x0 + i).loadUnaligned(as: SIMD16<Float>.self), b)
+            l1.addProduct(UnsafeRawPointer(x1 + i).loadUnaligned(as: SIMD16<Float>.self), b)
+            l2.addProduct(UnsafeRawPointer(x2 + i).loadUnaligned(as: SIMD16<Float>.self), b)
+            l3.addProduct(UnsafeRawPointer(x3 + i).loadUnaligned(as: SIMD16<Float>.self), b)
+            i += 16
+        }
+        var t0 = l0.sum(), t1 = l1.sum(), t2 = l2.sum(), t3 = l3.sum()
+        while i < count {
+            t0 += x0[i] * y[i]; t1 += x1[i] * y[i]; t2 += x2[i] * y[i]; t3 += x3[i] * y[i]
+            i += 1
+        }
+        return (t0, t1, t2, t3)
+    }
+
     /// The sum of a vector, accumulated in 16 lanes.
     @inline(__always)
     static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
