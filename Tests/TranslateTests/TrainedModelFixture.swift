@@ -23,7 +23,7 @@ enum TrainedModel {
     nonisolated(unsafe) private static var cache: [ModelKind: URL] = [:]
 
     /// The configuration used for the fixture models: word-level pieces, tiny sizes, a few hundred steps.
-    static func configuration(kind: ModelKind, directory: URL, steps: Int = 400) -> ExperimentConfiguration {
+    static func configuration(kind: ModelKind, directory: URL, steps: Int = 700) -> ExperimentConfiguration {
         var configuration = ExperimentConfiguration()
         configuration.modelDirectory = directory.path
         configuration.data.trainSource = reverseCorpus.appendingPathComponent("train.src").path
