@@ -46,6 +46,7 @@ enum TrainedModel {
         configuration.training.schedule = .constant(learningRate: 3e-3)
         configuration.training.batchTokens = 600
         configuration.training.maximumSteps = steps
+        configuration.training.maximumEpochs = 0
         configuration.training.validationInterval = steps
         configuration.training.logInterval = 50
         configuration.training.labelSmoothing = 0

@@ -89,6 +89,23 @@ struct TrainingTests {
         _ = try Trainer(directory: url, resume: true)
     }
 
+    @Test("training that ends at an epoch limit validates the final weights and saves best and last")
+    func epochLimit() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("parley-epochs-\(UUID().uuidString)")
+        var configuration = TrainedModel.configuration(kind: .rnn, directory: url, steps: 0)
+        configuration.training.maximumEpochs = 1
+        configuration.training.validationInterval = 10_000
+        configuration.training.batchTokens = 2000
+        try Preparation.run(&configuration, base: repositoryRoot)
+        let trainer = try Trainer(directory: url)
+        let summary = try trainer.run()
+        #expect(summary.reason == .epochLimit)
+        #expect(summary.epochs == 1)
+        #expect(trainer.state.validations.last?.step == summary.steps)
+        #expect(FileManager.default.fileExists(atPath: ModelDirectory(url).bestCheckpoint.path))
+        #expect(FileManager.default.fileExists(atPath: ModelDirectory(url).lastCheckpoint.path))
+    }
+
     @Test("a corrupted checkpoint or configuration gives a clear error naming the file")
     func corruptedFiles() throws {
         let source = try TrainedModel.directory(kind: .transformer)

@@ -190,10 +190,16 @@ public final class Trainer {
             }
         }
         let stop = reason ?? .epochLimit
-        // Save `last` so that --resume continues from here (validation already saved it at a step limit).
         if state.validations.last?.step != state.step {
-            state.elapsedSeconds = elapsed()
-            try saveLast()
+            if stop == .interrupted {
+                // Save `last` so that --resume continues from here; validating would delay the exit.
+                state.elapsedSeconds = elapsed()
+                try saveLast()
+            } else {
+                // Training ended between validations (an epoch limit): validate the final weights,
+                // which also saves `best` (when improved) and `last`.
+                report(.validation(try validateAndCheckpoint(elapsed: elapsed(), log: log)))
+            }
         }
         model.setTraining(false)
         let best = state.validations.filter(\.isBest).last
