@@ -49,13 +49,6 @@ struct Repl: ParsableCommand {
 
     private func terminalWidth() -> Int {
         if let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), columns > 0 { return columns }
-        var size = winsize()
-        #if canImport(Glibc)
-        let request = UInt(TIOCGWINSZ)
-        #else
-        let request = TIOCGWINSZ
-        #endif
-        if ioctl(STDOUT_FILENO, request, &size) == 0 && size.ws_col > 0 { return Int(size.ws_col) }
-        return 80
+        return LineEditor.terminalColumns()
     }
 }

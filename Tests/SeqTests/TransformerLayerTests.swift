@@ -9,53 +9,6 @@ import Testing
 struct TransformerLayerTests {
     // MARK: Gradients
 
-    /// Compares the gradients `backward()` gives every parameter of `layer` with central
-    /// differences, for `function` reduced to a scalar with fixed random weights. (`checkGradients`
-    /// covers inputs; a layer's own parameters need their values perturbed in place.)
-    static func checkParameterGradients(
-        of layer: Layer, step: Float = 1e-2, absoluteTolerance: Double = 2e-3, relativeTolerance: Double = 2e-2,
-        _ function: () -> Tensor
-    ) -> ParameterGradientCheck {
-        let probe = withoutGradients { function() }
-        let generator = RandomGenerator(seed: 4321)
-        let weights = (0..<probe.count).map { _ in Double(generator.uniform(0.5, 1.5)) * (generator.nextUnit() < 0.5 ? -1 : 1) }
-        func reduce(_ output: Tensor) -> Double { zip(output.scalars, weights).reduce(0) { $0 + Double($1.0) * $1.1 } }
-
-        layer.zeroGradients()
-        let output = function()
-        (output * Tensor(shape: output.shape, scalars: weights.map(Float.init))).sum().backward()
-
-        var result = ParameterGradientCheck()
-        for (name, parameter) in layer.namedParameters {
-            let analytic = parameter.gradient.scalars
-            let base = parameter.value.scalars
-            for i in 0..<base.count {
-                func evaluate(_ delta: Float) -> Double {
-                    var shifted = base
-                    shifted[i] += delta
-                    parameter.value = Tensor(shape: parameter.shape, scalars: shifted)
-                    return withoutGradients { reduce(function()) }
-                }
-                let numeric = (evaluate(step) - evaluate(-step)) / (2 * Double(step))
-                parameter.value = Tensor(shape: parameter.shape, scalars: base)
-                let ratio = abs(Double(analytic[i]) - numeric) / (absoluteTolerance + relativeTolerance * abs(numeric))
-                result.compared += 1
-                if ratio > result.worstRatio {
-                    result.worstRatio = ratio
-                    result.worst = "\(name)[\(i)]: analytic \(analytic[i]), numeric \(numeric)"
-                }
-            }
-        }
-        return result
-    }
-
-    /// Like `GradientCheckResult`, for a layer's parameters.
-    struct ParameterGradientCheck: CustomStringConvertible {
-        var worstRatio = 0.0, worst = "", compared = 0
-        var passed: Bool { worstRatio <= 1 && compared > 0 }
-        var description: String { "compared \(compared) partials; worst ratio \(worstRatio) at \(worst)" }
-    }
-
     @Test("multi-head attention: gradients of queries, memory and every projection")
     func attentionGradients() {
         let attention = MultiHeadAttention(modelSize: 8, heads: 2, generator: RandomGenerator(seed: 3))
@@ -68,7 +21,7 @@ struct TransformerLayerTests {
         #expect(weights.passed, "\(weights)")
         let selfAttention = checkGradients([queries]) { x in attention(x[0], memory: x[0], mask: Tensor(shape: [3, 3], scalars: [0, 1, 1, 0, 0, 1, 0, 0, 0])).output }
         #expect(selfAttention.passed, "\(selfAttention)")
-        let parameters = Self.checkParameterGradients(of: attention) { attention(queries, memory: memory, mask: mask).output }
+        let parameters = checkParameterGradients(of: attention) { attention(queries, memory: memory, mask: mask).output }
         #expect(parameters.passed, "\(parameters)")
         #expect(parameters.compared == 4 * (64 + 8))
     }
@@ -84,7 +37,7 @@ struct TransformerLayerTests {
         let mask = TokenBatch(ids: Array(repeating: 1, count: 6), lengths: [3, 2], length: 3).paddingMask
         let input = checkGradients([x]) { x in layer(x[0], mask: mask).output }
         #expect(input.passed, "\(input)")
-        let parameters = Self.checkParameterGradients(of: layer) { layer(x, mask: mask).output }
+        let parameters = checkParameterGradients(of: layer) { layer(x, mask: mask).output }
         #expect(parameters.passed, "\(parameters)")
     }
 
@@ -102,7 +55,7 @@ struct TransformerLayerTests {
         }
         let inputs = checkGradients([x, memory]) { run($0[0], $0[1]) }
         #expect(inputs.passed, "\(inputs)")
-        let parameters = Self.checkParameterGradients(of: layer) { run(x, memory) }
+        let parameters = checkParameterGradients(of: layer) { run(x, memory) }
         #expect(parameters.passed, "\(parameters)")
     }
 

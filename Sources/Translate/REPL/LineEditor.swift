@@ -337,7 +337,7 @@ public final class LineEditor {
 
     /// Redraws the prompt and line, scrolling horizontally so the cursor stays visible.
     private func redraw() {
-        let columns = max(10, terminalColumns())
+        let columns = max(10, Self.terminalColumns())
         let promptWidth = Heatmap.displayWidth(prompt)
         let characters = buffer.characters
         let widths = characters.map { Heatmap.displayWidth(String($0)) }
@@ -353,7 +353,8 @@ public final class LineEditor {
         writeOut(out)
     }
 
-    private func terminalColumns() -> Int {
+    /// The width of the terminal on standard output, 80 when it cannot be told.
+    public static func terminalColumns() -> Int {
         var size = winsize()
         #if canImport(Glibc)
         let request = UInt(TIOCGWINSZ)
