@@ -74,7 +74,7 @@ struct Demo: ParsableCommand {
             return
         }
         printError("\nOpening the REPL on the demo model (:help for commands, Ctrl-D to leave).")
-        var repl = try Repl.parse(["--model", directory.path])
+        let repl = try Repl.parse(["--model", directory.path])
         try repl.run()
     }
 
