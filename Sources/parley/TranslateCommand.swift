@@ -20,6 +20,9 @@ struct DecodingOptions: ParsableArguments {
     @Option(help: "Checkpoint to use: best or last.")
     var checkpoint: String = "best"
 
+    @Flag(help: "Never produce <unk> (the search takes the best known piece instead).")
+    var forbidUnknown = false
+
     func validate() throws {
         if let beam, beam < 1 { throw ValidationError("--beam must be at least 1") }
         if let nbest, nbest < 1 { throw ValidationError("--nbest must be at least 1") }
@@ -34,6 +37,7 @@ struct DecodingOptions: ParsableArguments {
         var options = translator.defaultOptions
         if let beam { options.beamWidth = beam }
         if let alpha { options.lengthPenalty = alpha }
+        if forbidUnknown { options.forbidsUnknown = true }
         if let nbest {
             options.nbest = nbest
             options.beamWidth = max(options.beamWidth, nbest)
