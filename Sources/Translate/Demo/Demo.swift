@@ -52,7 +52,6 @@ public enum Demo {
         // The phrasebook vocabulary is a few hundred words: whole words are the natural pieces.
         configuration.tokenizer.mode = .word
         configuration.model.kind = settings.kind
-        configuration.model.embeddingSize = 96
         configuration.model.hiddenSize = 128
         configuration.model.attentionSize = 96
         configuration.model.bidirectionalEncoder = settings.kind != .transformer
@@ -165,7 +164,7 @@ extension Demo {
             try FileManager.default.createDirectory(at: reportFolder, withIntermediateDirectories: true)
             let file = reportFolder.appendingPathComponent("example-\(index + 1).html")
             try AttentionExport.write(inspection, to: file)
-            links.append("<li><a href=\"attention/\(file.lastPathComponent)\">\(escapeHTML(translation.source))</a> → \(escapeHTML(translation.text))</li>")
+            links.append("<li><a href=\"attention/\(file.lastPathComponent)\">\(AttentionExport.escape(translation.source))</a> → \(AttentionExport.escape(translation.text))</li>")
         }
         guard !links.isEmpty else { return (examples, nil) }
         let page = """
@@ -182,9 +181,5 @@ extension Demo {
         let report = translator.directory.url.appendingPathComponent("attention-report.html")
         try AtomicFile.write(page, to: report)
         return (examples, report)
-    }
-
-    private static func escapeHTML(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }
