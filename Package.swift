@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Module graph (one way): Text and Seq are independent; Translate uses both; parley uses Translate.
-// CICU keeps the system ICU behind plain C types (Foundation bundles its own ICU whose headers
+// CKernels holds the few hand-written AVX-512 kernels, chosen at run time (C function target
+// attributes; Swift has no per-function ISA). CICU keeps the system ICU behind plain C types (Foundation bundles its own ICU whose headers
 // clash with the system's); CBLAS is OpenBLAS on Linux, Accelerate on Apple platforms.
 // The tensor kernels are written to be auto-vectorised; on x86-64 let the compiler use AVX2 and
 // FMA (every machine Parley targets has them; the default baseline is SSE2).
@@ -37,10 +38,11 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .target(name: "CKernels"),
         .target(name: "Text", dependencies: ["CICU"]),
         .target(
             name: "Seq",
-            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+            dependencies: ["CKernels", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
             swiftSettings: vectorISA
         ),
         .target(name: "Translate", dependencies: ["Text", "Seq", "Yams"]),

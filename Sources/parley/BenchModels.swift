@@ -38,6 +38,12 @@ struct BenchModels: ParsableCommand {
     @Option(help: "Timed seconds to accumulate per decoding case (at least 5 calls).")
     var decodeSeconds: Double = 2.5
 
+    @Option(help: "Only the decoding cases of this beam width (1 or 5; for profiling one case).")
+    var beam: Int?
+
+    @Option(help: "Only the decoding cases of this batch size (1 or 32).")
+    var batch: Int?
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard trainSteps >= 1 else { throw ValidationError("--train-steps must be at least 1") }
@@ -68,7 +74,8 @@ struct BenchModels: ParsableCommand {
             }
             if part != .train {
                 let network = try bench.makeModel()
-                for (beam, batch) in ModelBenchmark.decodingCases {
+                for (beam, batch) in ModelBenchmark.decodingCases
+                where (self.beam ?? beam) == beam && (self.batch ?? batch) == batch {
                     let d = bench.measureDecoding(beam: beam, batch: batch, model: network)
                     emit([
                         "bench": "models", "model": kind.rawValue, "measure": beam == 1 ? "greedy_decode" : "beam_decode",

@@ -3,6 +3,7 @@ import Accelerate
 #else
 import CBLAS
 #endif
+import CKernels
 import Dispatch
 
 /// Single-precision matrix products: `C = op(A)·op(B)` (or `C += …`), row-major.
@@ -14,11 +15,18 @@ public enum GEMM {
     /// Products with at most this many rows in `op(A)` use the row kernels instead of BLAS
     /// (beam search over one sentence multiplies 5 rows at a time).
     static let rowKernelLimit = 8
+    /// Products with up to this many rows in the dot form (`B` transposed: a weight matrix
+    /// `[out, in]`) use the AVX-512 kernel when the CPU has it (greedy search at batch 32).
+    static let avx512RowLimit = 48
     /// Row-kernel products with at least this many multiply-adds are split by columns over
     /// `threadCount` threads (below it, waking a thread costs more than it saves).
     static let rowKernelSplitWork = 1 << 20
     /// The thread count given to `setThreadCount` (BLAS and the row kernels).
     nonisolated(unsafe) static var threadCount = 2
+    /// Whether the few-row dot-form products use the AVX-512 kernel (CKernels) rather than the
+    /// portable Swift loops. On by default where the CPU has AVX-512; tests switch it off to
+    /// check the portable path against the same references.
+    nonisolated(unsafe) public static var usesAVX512Kernels = parley_kernels_have_avx512() == 1
 
     /// `C[m×n] (+)= op(A)[m×k] · op(B)[k×n]`, all row-major; `A` is `[k×m]` when transposed, `B` is `[n×k]`.
     public static func multiply(
@@ -32,7 +40,9 @@ public enum GEMM {
             if !accumulate { c.update(repeating: 0, count: m * n) }
             return
         }
-        if m <= rowKernelLimit {
+        // Packing a weight matrix costs OpenBLAS about as much as multiplying it by a few rows;
+        // the AVX-512 dot kernel reads it in place, which wins up to a few dozen rows.
+        if m <= rowKernelLimit || (transposeB && m <= avx512RowLimit && usesAVX512Kernels) {
             rowKernel(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k, accumulate: accumulate)
             return
         }
@@ -95,6 +105,12 @@ public enum GEMM {
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
         m: Int, n: Int, k: Int, columns: Range<Int>, accumulate: Bool
     ) {
+        if usesAVX512Kernels {
+            // Register-blocked: up to 8 rows of A against 3–4 rows of B per block (see parley_kernels.c).
+            parley_dot_rows_avx512(a, b + columns.lowerBound * k, c + columns.lowerBound,
+                                   Int32(m), Int32(columns.count), Int32(k), Int32(n), accumulate ? 1 : 0)
+            return
+        }
         @inline(__always) func store(_ value: Float, _ i: Int, _ j: Int) {
             c[i * n + j] = accumulate ? c[i * n + j] + value : value
         }

@@ -37,27 +37,43 @@ extension Tensor {
         let smooth = labelSmoothing / Float(classes), confident = 1 - labelSmoothing
         // Per-row maximum and log-sum-exp of the shifted row, kept for the backward pass (kept
         // apart: adding them would round away the small differences of large logits).
-        var shifts = [Float](repeating: 0, count: rows), logSums = [Float](repeating: 0, count: rows)
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: classes)
-        defer { scratch.deallocate() }
-        var total: Double = 0
-        for r in 0..<rows {
-            let target = targets[r]
-            if target == ignoredIndex { continue }
+        for target in targets where target != ignoredIndex {
             precondition(target >= 0 && target < classes, "target \(target) out of range 0..<\(classes)")
-            let xr = x + r * classes
-            let shift = Kernels.maximum(xr, count: classes)
-            let logSum = logf(Kernels.shiftedExp(xr, shift: shift, into: scratch, count: classes))
-            shifts[r] = shift
-            logSums[r] = logSum
-            let targetLogProbability = (xr[target] - shift) - logSum
-            var rowLoss = -confident * targetLogProbability
-            if labelSmoothing > 0 {
-                let meanLogProbability = Kernels.shiftedSum(xr, shift: shift, count: classes) / Float(classes) - logSum
-                rowLoss -= labelSmoothing * meanLogProbability
-            }
-            total += Double(rowLoss)
         }
+        var shifts = [Float](repeating: 0, count: rows), logSums = [Float](repeating: 0, count: rows)
+        // Rows are split over the threads; each part sums its own rows' losses.
+        let parts = Parallel.partCount(units: rows, costPerUnit: classes)
+        var partTotals = [Double](repeating: 0, count: parts)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: parts * classes)
+        defer { scratch.deallocate() }
+        shifts.withUnsafeMutableBufferPointer { shifts in
+            logSums.withUnsafeMutableBufferPointer { logSums in
+                partTotals.withUnsafeMutableBufferPointer { partTotals in
+                    Parallel.forEachPart(units: rows, parts: parts) { index, part in
+                        let exps = scratch + index * classes
+                        var total: Double = 0
+                        for r in part {
+                            let target = targets[r]
+                            if target == ignoredIndex { continue }
+                            let xr = x + r * classes
+                            let shift = Kernels.maximum(xr, count: classes)
+                            let logSum = logf(Kernels.shiftedExp(xr, shift: shift, into: exps, count: classes))
+                            shifts[r] = shift
+                            logSums[r] = logSum
+                            let targetLogProbability = (xr[target] - shift) - logSum
+                            var rowLoss = -confident * targetLogProbability
+                            if labelSmoothing > 0 {
+                                let meanLogProbability = Kernels.shiftedSum(xr, shift: shift, count: classes) / Float(classes) - logSum
+                                rowLoss -= labelSmoothing * meanLogProbability
+                            }
+                            total += Double(rowLoss)
+                        }
+                        partTotals[index] = total
+                    }
+                }
+            }
+        }
+        let total = partTotals.reduce(0, +)
         let result = Tensor(Float(total) * scale)
         guard tracks(logits) else { return result }
         let values = logits.detached()
@@ -66,13 +82,15 @@ extension Tensor {
             var dx = Tensor(zeros: values.shape)
             let d = dx.storage.pointer, x = values.storage.pointer
             let factor = g.scalar * scale
-            for r in 0..<rows {
-                let target = targets[r]
-                if target == ignoredIndex { continue }
-                let xr = x + r * classes, dr = d + r * classes
-                let shift = shifts[r], logSum = logSums[r]
-                for v in 0..<classes { dr[v] = factor * (fastExp((xr[v] - shift) - logSum) - smooth) }
-                dr[target] -= factor * confident
+            Parallel.forEachPart(units: rows, costPerUnit: classes) { part in
+                for r in part {
+                    let target = targets[r]
+                    if target == ignoredIndex { continue }
+                    let xr = x + r * classes, dr = d + r * classes
+                    let shift = shifts[r], logSum = logSums[r]
+                    for v in 0..<classes { dr[v] = factor * (fastExp((xr[v] - shift) - logSum) - smooth) }
+                    dr[target] -= factor * confident
+                }
             }
             return [dx]
         }

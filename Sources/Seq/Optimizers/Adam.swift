@@ -72,12 +72,15 @@ public class Adam: Optimizer {
         let shrink: Float = if case .decoupled(let rate) = weightDecay { 1 - eta * rate } else { 1 }
         let stepSize = eta / correction1
         let inverseRootCorrection2 = 1 / correction2.squareRoot()
-        for i in range {
-            let gradient = g[i] + l2 * theta[i]
-            m[i] = b1 * m[i] + (1 - b1) * gradient
-            v[i] = b2 * v[i] + (1 - b2) * gradient * gradient
-            let denominator = v[i].squareRoot() * inverseRootCorrection2 + eps
-            theta[i] = shrink * theta[i] - stepSize * m[i] / denominator
+        let first = range.lowerBound
+        Parallel.forEachPart(units: range.count, costPerUnit: 4) { part in
+            for i in (first + part.lowerBound)..<(first + part.upperBound) {
+                let gradient = g[i] + l2 * theta[i]
+                m[i] = b1 * m[i] + (1 - b1) * gradient
+                v[i] = b2 * v[i] + (1 - b2) * gradient * gradient
+                let denominator = v[i].squareRoot() * inverseRootCorrection2 + eps
+                theta[i] = shrink * theta[i] - stepSize * m[i] / denominator
+            }
         }
     }
 }

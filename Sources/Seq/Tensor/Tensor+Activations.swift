@@ -14,16 +14,17 @@ extension Tensor {
     func map(_ function: UnaryFunction) -> Tensor {
         var result = Tensor(uninitialized: shape)
         let x = storage.pointer, y = result.storage.pointer
-        let n = count
-        switch function {
-        case .negate: for i in 0..<n { y[i] = -x[i] }
-        case .tanh: for i in 0..<n { y[i] = fastTanh(x[i]) }
-        case .sigmoid: for i in 0..<n { y[i] = fastSigmoid(x[i]) }
-        case .relu: for i in 0..<n { y[i] = Swift.max(x[i], 0) }
-        case .gelu: for i in 0..<n { y[i] = 0.5 * x[i] * (1 + errorFunction(x[i] * 0.70710678118654752)) }
-        case .exp: for i in 0..<n { y[i] = fastExp(x[i]) }
-        case .log: for i in 0..<n { y[i] = logf(x[i]) }
-        case .sqrt: for i in 0..<n { y[i] = x[i].squareRoot() }
+        Parallel.forEachPart(units: count) { part in
+            switch function {
+            case .negate: for i in part { y[i] = -x[i] }
+            case .tanh: for i in part { y[i] = fastTanh(x[i]) }
+            case .sigmoid: for i in part { y[i] = fastSigmoid(x[i]) }
+            case .relu: for i in part { y[i] = Swift.max(x[i], 0) }
+            case .gelu: for i in part { y[i] = 0.5 * x[i] * (1 + errorFunction(x[i] * 0.70710678118654752)) }
+            case .exp: for i in part { y[i] = fastExp(x[i]) }
+            case .log: for i in part { y[i] = logf(x[i]) }
+            case .sqrt: for i in part { y[i] = x[i].squareRoot() }
+            }
         }
         guard Tensor.tracks(self) else { return result }
         let input = detached(), output = result.detached()
@@ -38,22 +39,23 @@ extension Tensor {
         var result = Tensor(uninitialized: input.shape)
         let g = gradient.storage.pointer, x = input.storage.pointer, y = output.storage.pointer
         let d = result.storage.pointer
-        let n = input.count
-        switch function {
-        case .negate: for i in 0..<n { d[i] = -g[i] }
-        case .tanh: for i in 0..<n { d[i] = g[i] * (1 - y[i] * y[i]) }
-        case .sigmoid: for i in 0..<n { d[i] = g[i] * y[i] * (1 - y[i]) }
-        case .relu: for i in 0..<n { d[i] = x[i] > 0 ? g[i] : 0 }
-        case .gelu:
-            // d/dx [x·Φ(x)] = Φ(x) + x·φ(x)
-            for i in 0..<n {
-                let cdf = 0.5 * (1 + errorFunction(x[i] * 0.70710678118654752))
-                let pdf = 0.3989422804014327 * fastExp(-0.5 * x[i] * x[i])
-                d[i] = g[i] * (cdf + x[i] * pdf)
+        Parallel.forEachPart(units: input.count) { part in
+            switch function {
+            case .negate: for i in part { d[i] = -g[i] }
+            case .tanh: for i in part { d[i] = g[i] * (1 - y[i] * y[i]) }
+            case .sigmoid: for i in part { d[i] = g[i] * y[i] * (1 - y[i]) }
+            case .relu: for i in part { d[i] = x[i] > 0 ? g[i] : 0 }
+            case .gelu:
+                // d/dx [x·Φ(x)] = Φ(x) + x·φ(x)
+                for i in part {
+                    let cdf = 0.5 * (1 + errorFunction(x[i] * 0.70710678118654752))
+                    let pdf = 0.3989422804014327 * fastExp(-0.5 * x[i] * x[i])
+                    d[i] = g[i] * (cdf + x[i] * pdf)
+                }
+            case .exp: for i in part { d[i] = g[i] * y[i] }
+            case .log: for i in part { d[i] = g[i] / x[i] }
+            case .sqrt: for i in part { d[i] = g[i] * 0.5 / y[i] }
             }
-        case .exp: for i in 0..<n { d[i] = g[i] * y[i] }
-        case .log: for i in 0..<n { d[i] = g[i] / x[i] }
-        case .sqrt: for i in 0..<n { d[i] = g[i] * 0.5 / y[i] }
         }
         return result
     }

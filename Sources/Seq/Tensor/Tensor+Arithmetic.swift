@@ -21,24 +21,29 @@ extension Tensor {
         let x = a.storage.pointer, y = b.storage.pointer, out = result.storage.pointer
         let n = result.count
         // Each case spells its loop out so that it vectorises.
+        // The common layouts are split over the engine's threads (`Parallel`).
         @inline(__always) func run(_ body: (Float, Float) -> Float) {
             if a.count == n && b.count == n {
-                for i in 0..<n { out[i] = body(x[i], y[i]) }
+                Parallel.forEachPart(units: n) { part in for i in part { out[i] = body(x[i], y[i]) } }
             } else if b.count == 1 {
                 let s = y[0]
-                for i in 0..<n { out[i] = body(x[i], s) }
+                Parallel.forEachPart(units: n) { part in for i in part { out[i] = body(x[i], s) } }
             } else if a.count == 1 {
                 let s = x[0]
-                for i in 0..<n { out[i] = body(s, y[i]) }
+                Parallel.forEachPart(units: n) { part in for i in part { out[i] = body(s, y[i]) } }
             } else if a.count == n, let block = Broadcasting.trailingBlock(b.shape, in: shape) {
-                for start in stride(from: 0, to: n, by: block) {
-                    let o = out + start, xs = x + start
-                    for j in 0..<block { o[j] = body(xs[j], y[j]) }
+                Parallel.forEachPart(units: n / block, costPerUnit: block) { rows in
+                    for row in rows {
+                        let o = out + row * block, xs = x + row * block
+                        for j in 0..<block { o[j] = body(xs[j], y[j]) }
+                    }
                 }
             } else if b.count == n, let block = Broadcasting.trailingBlock(a.shape, in: shape) {
-                for start in stride(from: 0, to: n, by: block) {
-                    let o = out + start, ys = y + start
-                    for j in 0..<block { o[j] = body(x[j], ys[j]) }
+                Parallel.forEachPart(units: n / block, costPerUnit: block) { rows in
+                    for row in rows {
+                        let o = out + row * block, ys = y + row * block
+                        for j in 0..<block { o[j] = body(x[j], ys[j]) }
+                    }
                 }
             } else {
                 let aStrides = Broadcasting.strides(of: a.shape, in: shape)

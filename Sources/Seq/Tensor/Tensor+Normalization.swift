@@ -11,16 +11,20 @@ extension Tensor {
         let x = storage.pointer, y = result.storage.pointer, xhat = normalized.storage.pointer
         let gamma = gain.storage.pointer, beta = bias.storage.pointer
         let n = Float(width)
-        for r in 0..<rows {
-            let o = r * width
-            let mean = Kernels.sum(x + o, count: width) / n
-            for j in 0..<width { xhat[o + j] = x[o + j] - mean }
-            let variance = Kernels.dot(xhat + o, xhat + o, count: width) / n
-            let inverse = 1 / (variance + epsilon).squareRoot()
-            inverseDeviations[r] = inverse
-            for j in 0..<width {
-                xhat[o + j] *= inverse
-                y[o + j] = xhat[o + j] * gamma[j] + beta[j]
+        inverseDeviations.withUnsafeMutableBufferPointer { inverseDeviations in
+            Parallel.forEachPart(units: rows, costPerUnit: width) { part in
+                for r in part {
+                    let o = r * width
+                    let mean = Kernels.sum(x + o, count: width) / n
+                    for j in 0..<width { xhat[o + j] = x[o + j] - mean }
+                    let variance = Kernels.dot(xhat + o, xhat + o, count: width) / n
+                    let inverse = 1 / (variance + epsilon).squareRoot()
+                    inverseDeviations[r] = inverse
+                    for j in 0..<width {
+                        xhat[o + j] *= inverse
+                        y[o + j] = xhat[o + j] * gamma[j] + beta[j]
+                    }
+                }
             }
         }
         guard Tensor.tracks([self, gain, bias]) else { return result }
@@ -30,20 +34,34 @@ extension Tensor {
             var dGain = Tensor(zeros: [width]), dBias = Tensor(zeros: [width])
             let gy = g.storage.pointer, d = dx.storage.pointer
             let dg = dGain.storage.pointer, db = dBias.storage.pointer, gamma = gainValue.storage.pointer
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: width)
-            defer { scratch.deallocate() }
-            for r in 0..<rows {
-                let o = r * width
-                for j in 0..<width {
-                    scratch[j] = gy[o + j] * gamma[j]
-                    dg[j] += gy[o + j] * xhat[o + j]
-                    db[j] += gy[o + j]
+            // Each part sums its rows' gain and bias gradients apart (3 rows of `width` per part:
+            // ĝ scratch, dGain, dBias); the partial sums are added afterwards.
+            let parts = Parallel.partCount(units: rows, costPerUnit: width)
+            let partials = UnsafeMutablePointer<Float>.allocate(capacity: parts * 3 * width)
+            partials.initialize(repeating: 0, count: parts * 3 * width)
+            defer { partials.deallocate() }
+            Parallel.forEachPart(units: rows, parts: parts) { index, part in
+                let scratch = partials + index * 3 * width, pg = scratch + width, pb = pg + width
+                for r in part {
+                    let o = r * width
+                    for j in 0..<width {
+                        scratch[j] = gy[o + j] * gamma[j]
+                        pg[j] += gy[o + j] * xhat[o + j]
+                        pb[j] += gy[o + j]
+                    }
+                    // dx = (1/σ)/n · (n·ĝ − Σĝ − x̂·Σ(ĝ⊙x̂)), with ĝ = g⊙gain
+                    let sumG = Kernels.sum(scratch, count: width)
+                    let sumGX = Kernels.dot(scratch, xhat + o, count: width)
+                    let k = inverseDeviations[r] / n
+                    for j in 0..<width { d[o + j] = k * (n * scratch[j] - sumG - xhat[o + j] * sumGX) }
                 }
-                // dx = (1/σ)/n · (n·ĝ − Σĝ − x̂·Σ(ĝ⊙x̂)), with ĝ = g⊙gain
-                let sumG = Kernels.sum(scratch, count: width)
-                let sumGX = Kernels.dot(scratch, xhat + o, count: width)
-                let k = inverseDeviations[r] / n
-                for j in 0..<width { d[o + j] = k * (n * scratch[j] - sumG - xhat[o + j] * sumGX) }
+            }
+            for index in 0..<parts {
+                let pg = partials + index * 3 * width + width, pb = pg + width
+                for j in 0..<width {
+                    dg[j] += pg[j]
+                    db[j] += pb[j]
+                }
             }
             return [dx, dGain, dBias]
         }

@@ -4,11 +4,13 @@ extension Tensor {
         let width = shape.last ?? 1, rows = count / Swift.max(width, 1)
         var result = Tensor(uninitialized: shape)
         let x = storage.pointer, y = result.storage.pointer
-        for r in 0..<rows {
-            let xr = x + r * width, yr = y + r * width
-            let total = Kernels.shiftedExp(xr, shift: Kernels.maximum(xr, count: width), into: yr, count: width)
-            let inverse = 1 / total
-            for j in 0..<width { yr[j] *= inverse }
+        Parallel.forEachPart(units: rows, costPerUnit: width) { part in
+            for r in part {
+                let xr = x + r * width, yr = y + r * width
+                let total = Kernels.shiftedExp(xr, shift: Kernels.maximum(xr, count: width), into: yr, count: width)
+                let inverse = 1 / total
+                for j in 0..<width { yr[j] *= inverse }
+            }
         }
         guard Tensor.tracks(self) else { return result }
         let output = result.detached()
@@ -16,10 +18,12 @@ extension Tensor {
             // dx = y ⊙ (g − Σ g⊙y)
             var dx = Tensor(uninitialized: output.shape)
             let gy = g.storage.pointer, yy = output.storage.pointer, d = dx.storage.pointer
-            for r in 0..<rows {
-                let o = r * width
-                let dotted = Kernels.dot(gy + o, yy + o, count: width)
-                for j in 0..<width { d[o + j] = yy[o + j] * (gy[o + j] - dotted) }
+            Parallel.forEachPart(units: rows, costPerUnit: width) { part in
+                for r in part {
+                    let o = r * width
+                    let dotted = Kernels.dot(gy + o, yy + o, count: width)
+                    for j in 0..<width { d[o + j] = yy[o + j] * (gy[o + j] - dotted) }
+                }
             }
             return [dx]
         }
@@ -30,11 +34,13 @@ extension Tensor {
         let width = shape.last ?? 1, rows = count / Swift.max(width, 1)
         var result = Tensor(uninitialized: shape)
         let x = storage.pointer, y = result.storage.pointer
-        for r in 0..<rows {
-            let xr = x + r * width, yr = y + r * width
-            let shift = Kernels.maximum(xr, count: width)
-            let logSum = logf(Kernels.shiftedExp(xr, shift: shift, into: yr, count: width))
-            for j in 0..<width { yr[j] = (xr[j] - shift) - logSum }
+        Parallel.forEachPart(units: rows, costPerUnit: width) { part in
+            for r in part {
+                let xr = x + r * width, yr = y + r * width
+                let shift = Kernels.maximum(xr, count: width)
+                let logSum = logf(Kernels.shiftedExp(xr, shift: shift, into: yr, count: width))
+                for j in 0..<width { yr[j] = (xr[j] - shift) - logSum }
+            }
         }
         guard Tensor.tracks(self) else { return result }
         let output = result.detached()
@@ -42,10 +48,12 @@ extension Tensor {
             // dx = g − softmax · Σ g
             var dx = Tensor(uninitialized: output.shape)
             let gy = g.storage.pointer, yy = output.storage.pointer, d = dx.storage.pointer
-            for r in 0..<rows {
-                let o = r * width
-                let total = Kernels.sum(gy + o, count: width)
-                for j in 0..<width { d[o + j] = gy[o + j] - fastExp(yy[o + j]) * total }
+            Parallel.forEachPart(units: rows, costPerUnit: width) { part in
+                for r in part {
+                    let o = r * width
+                    let total = Kernels.sum(gy + o, count: width)
+                    for j in 0..<width { d[o + j] = gy[o + j] - fastExp(yy[o + j]) * total }
+                }
             }
             return [dx]
         }

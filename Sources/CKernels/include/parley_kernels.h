@@ -1,0 +1,25 @@
+#ifndef PARLEY_KERNELS_H
+#define PARLEY_KERNELS_H
+
+/* Hand-written AVX-512 kernels for the shapes BLAS handles badly, chosen at run time.
+ * Plain C types only, so that Swift imports this header without any platform module. */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* 1 when this CPU runs the AVX-512 kernels below (AVX-512F with the OS saving zmm state). */
+int parley_kernels_have_avx512(void);
+
+/* Few-row product in dot form: c[i*ldc + j] (+)= sum_p a[i*k + p] * b[j*k + p]
+ * for i < m (1...8) and j < n. `a` is m×k, `b` is n×k (rows of a weight matrix [out, in]),
+ * both row-major and contiguous; c is m rows of stride ldc. Call only when
+ * parley_kernels_have_avx512() returned 1. */
+void parley_dot_rows_avx512(const float *a, const float *b, float *c,
+                            int m, int n, int k, int ldc, int accumulate);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

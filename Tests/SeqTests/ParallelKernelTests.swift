@@ -1,0 +1,76 @@
+import Seq
+import TestSupport
+import Testing
+
+/// Element-wise and row-wise kernels split their work over the engine's threads once tensors
+/// are large (the gradient checks use small ones, which stay on one thread). The values and
+/// gradients must not depend on the split.
+@Suite("Work split over threads", .serialized)
+struct ParallelKernelTests {
+    /// Values and input gradients of `function` with the engine on `threads` threads.
+    func evaluate(threads: Int, _ inputs: [Tensor], _ function: ([Tensor]) -> Tensor) -> [[Float]] {
+        GEMM.setThreadCount(threads)
+        let parameters = inputs.map { Parameter($0) }
+        let output = function(parameters.map(\.value))
+        let weights = randomTensor(output.shape, seed: 99)
+        (output * weights).sum().backward()
+        return [output.scalars] + parameters.map(\.gradient.scalars)
+    }
+
+    func expectSplitInvariant(
+        _ name: String, _ inputs: [Tensor], _ function: ([Tensor]) -> Tensor,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        defer { GEMM.setThreadCount(2) }
+        let one = evaluate(threads: 1, inputs, function)
+        let two = evaluate(threads: 2, inputs, function)
+        // Sums over rows (bias gradients) go through BLAS, whose thread count changes the order
+        // of additions: agreement to rounding, not bit for bit. A wrongly split range would
+        // leave whole rows unwritten or doubled.
+        for (a, b) in zip(one, two) {
+            #expect(isClose(a, b, relative: 1e-4, absolute: 1e-4),
+                    "\(name): one thread vs two differ by \(maximumDifference(a, b))", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test("element-wise, broadcast, softmax, layer norm, cross-entropy: one thread equals two")
+    func splitDoesNotChangeResults() {
+        let x = randomTensor([300, 512], seed: 1), y = randomTensor([300, 512], in: 0.5...2, seed: 2)
+        let row = randomTensor([512], in: 0.5...2, seed: 3), scalar = randomTensor([], in: 0.5...2, seed: 4)
+        expectSplitInvariant("same-shape arithmetic", [x, y]) { ($0[0] * $0[1] + $0[0]) / $0[1] - $0[1] }
+        expectSplitInvariant("trailing vector", [x, row]) { $0[0] * $0[1] + $0[1] }
+        expectSplitInvariant("vector first", [row, x]) { $0[0] - $0[1] }
+        expectSplitInvariant("scalar", [x, scalar]) { $0[0] * $0[1] }
+        expectSplitInvariant("activations", [x]) { $0[0].tanh() + $0[0].sigmoid() + $0[0].relu() + $0[0].gelu() + $0[0].exp() }
+        expectSplitInvariant("log and sqrt", [y]) { $0[0].log() + $0[0].sqrt() }
+        expectSplitInvariant("softmax", [x]) { $0[0].softmax() }
+        expectSplitInvariant("log-softmax", [x]) { $0[0].logSoftmax() }
+        let gain = randomTensor([512], in: 0.5...2, seed: 5), bias = randomTensor([512], seed: 6)
+        expectSplitInvariant("layer norm", [x, gain, bias]) { $0[0].layerNormalized(gain: $0[1], bias: $0[2]) }
+        let targets = (0..<300).map { $0 % 7 == 0 ? 0 : ($0 * 37) % 512 }
+        expectSplitInvariant("cross-entropy", [x]) {
+            Tensor.crossEntropy(logits: $0[0], targets: targets, labelSmoothing: 0.1, ignoredIndex: 0)
+        }
+    }
+
+    @Test("Adam takes the same step on one thread and on two")
+    func adamSplit() {
+        func train(threads: Int) -> [Float] {
+            GEMM.setThreadCount(threads)
+            defer { GEMM.setThreadCount(2) }
+            let weights = Parameter(randomTensor([400, 300], seed: 7))
+            let list = ParameterList(named: [("w", weights)])
+            let adam = Adam(parameters: list, learningRate: 1e-2, weightDecay: .l2(0.01))
+            for step in 0..<3 {
+                let target = randomTensor([400, 300], seed: UInt64(10 + step))
+                let loss = ((weights.value - target) * (weights.value - target)).sum()
+                list.zeroGradients()
+                loss.backward()
+                adam.step()
+            }
+            return weights.value.scalars
+        }
+        let one = train(threads: 1), two = train(threads: 2)
+        #expect(one == two, "Adam differs by \(maximumDifference(one, two))")
+    }
+}
