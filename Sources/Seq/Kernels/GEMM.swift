@@ -4,6 +4,9 @@ import Accelerate
 import CBLAS
 #endif
 import CKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 import Dispatch
 
 /// Single-precision matrix products: `C = op(A)·op(B)` (or `C += …`), row-major.
@@ -25,8 +28,10 @@ public enum GEMM {
     nonisolated(unsafe) static var threadCount = 2
     /// Whether the few-row dot-form products use the AVX-512 kernel (CKernels) rather than the
     /// portable Swift loops. On by default where the CPU has AVX-512; tests switch it off to
-    /// check the portable path against the same references.
-    nonisolated(unsafe) public static var usesAVX512Kernels = parley_kernels_have_avx512() == 1
+    /// check the portable path against the same references. `PARLEY_NO_AVX512=1` in the
+    /// environment switches it off (to compare the two paths on one machine).
+    nonisolated(unsafe) public static var usesAVX512Kernels =
+        parley_kernels_have_avx512() == 1 && getenv("PARLEY_NO_AVX512").map { String(cString: $0) } != "1"
 
     /// `C[m×n] (+)= op(A)[m×k] · op(B)[k×n]`, all row-major; `A` is `[k×m]` when transposed, `B` is `[n×k]`.
     public static func multiply(

@@ -35,6 +35,9 @@ public final class ParameterList {
             offset += parameter.count
         }
         self.entries = entries
+        // The parameters' former buffers are free now and the same sizes rarely come back (a
+        // step's activations have other shapes): give them back to the system.
+        BufferPool.releaseKept()
     }
 
     /// The total number of scalars.

@@ -98,6 +98,18 @@ enum BufferPool {
         return (.allocate(capacity: capacity), capacity)
     }
 
+    /// Frees every kept buffer. For moments when the buffers just released will not be asked for
+    /// again (a model's parameters moved into flat buffers): kept, they would only add to the
+    /// resident size.
+    static func releaseKept() {
+        lock.lock()
+        let kept = free
+        free = [:]
+        keptBytes = 0
+        lock.unlock()
+        for (_, pointers) in kept { for pointer in pointers { pointer.deallocate() } }
+    }
+
     /// Returns a buffer from `allocate` (its elements are trivial: nothing to deinitialise).
     static func release(_ pointer: UnsafeMutablePointer<Float>, capacity: Int) {
         if capacity >= minimumCount {
