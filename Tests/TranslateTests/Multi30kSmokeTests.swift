@@ -41,5 +41,7 @@ struct Multi30kSmokeTests {
     }
 
     /// Greedy BLEU on the first 300 val pairs that the smoke run must reach (see the README).
-    static let minimumBLEU = 10.0
+    /// Measured: 18.4 after 400 updates (77 s on the 2-core machine); copying the German
+    /// source scores 0.1.
+    static let minimumBLEU = 12.0
 }
