@@ -49,6 +49,15 @@ struct GradientTests {
         expectGradients([randomTensor([3, 1], seed: 11), randomTensor([1, 4], seed: 12)]) { $0[0] * $0[1] }
     }
 
+    @Test("fused additive-attention scores: gradients, and values equal to the composed form")
+    func additiveScores() {
+        let keys = randomTensor([2, 3, 4], seed: 41), query = randomTensor([2, 4], seed: 42), v = randomTensor([1, 4], seed: 43)
+        expectGradients([keys, query, v]) { Tensor.additiveScores(keys: $0[0], query: $0[1], v: $0[2]) }
+        let fused = Tensor.additiveScores(keys: keys, query: query, v: v)
+        let composed = Tensor.matmul((keys + query.reshaped([2, 1, 4])).tanh().reshaped([6, 4]), v, transposeB: true).reshaped([2, 3])
+        #expect(isClose(fused.scalars, composed.scalars), "fused \(fused.scalars) vs composed \(composed.scalars)")
+    }
+
     @Test("element-wise functions")
     func unary() {
         let x = randomTensor([4, 5], in: -2...2, seed: 13)

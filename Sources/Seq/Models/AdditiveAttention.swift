@@ -34,10 +34,8 @@ public final class AdditiveAttention: SourceAttention {
 
     /// `vᵀ tanh(W·s + V·h_j)`: `[batch, querySize]` → `[batch, sourceLength]`.
     public func scores(query s: Tensor, keys: Tensor) -> Tensor {
-        let batch = keys.shape[0], length = keys.shape[1]
-        let projected = query(s).reshaped([batch, 1, attentionSize])  // W·s, broadcast over positions
-        let energies = (keys + projected).tanh()  // [batch, length, attention]
-        return score(energies).reshaped([batch, length])
+        // One fused pass: tanh(V·h_j + W·s) is kept for backward, the sum is not.
+        Tensor.additiveScores(keys: keys, query: query(s), v: score.weight.value)
     }
 
     public func visit(_ visitor: inout LayerVisitor) {
