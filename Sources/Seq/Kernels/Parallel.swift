@@ -17,22 +17,16 @@ enum Parallel {
     /// `body` must only write what its own range owns.
     @inline(__always)
     static func forEachPart(units: Int, costPerUnit: Int = 1, _ body: (Range<Int>) -> Void) {
-        let parts = Swift.min(GEMM.threadCount, units, units * Swift.max(costPerUnit, 1) / minimumWorkPerPart)
-        if parts <= 1 {
-            body(0..<units)
-            return
-        }
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            body((units * part / parts)..<(units * (part + 1) / parts))
-        }
+        forEachPart(units: units, parts: partCount(units: units, costPerUnit: costPerUnit)) { _, range in body(range) }
     }
 
-    /// The number of parts `forEachPart` would use, for callers that keep per-part partial sums.
+    /// The number of parts `forEachPart` uses, for callers that keep per-part partial sums.
     static func partCount(units: Int, costPerUnit: Int = 1) -> Int {
         Swift.max(1, Swift.min(GEMM.threadCount, units, units * Swift.max(costPerUnit, 1) / minimumWorkPerPart))
     }
 
     /// Calls `body(part, range)` for exactly `parts` parts covering `0..<units`, concurrently.
+    @inline(__always)
     static func forEachPart(units: Int, parts: Int, _ body: (Int, Range<Int>) -> Void) {
         if parts <= 1 {
             body(0, 0..<units)

@@ -62,15 +62,7 @@ public struct KeyDecoder: Sendable {
             return nil
         case .ss3:
             state = .ground
-            switch byte {
-            case UInt8(ascii: "A"): return .up
-            case UInt8(ascii: "B"): return .down
-            case UInt8(ascii: "C"): return .right
-            case UInt8(ascii: "D"): return .left
-            case UInt8(ascii: "H"): return .home
-            case UInt8(ascii: "F"): return .end
-            default: return .ignored
-            }
+            return Self.cursorKey(final: byte) ?? .ignored
         case .csi(var parameters):
             // Parameter and intermediate bytes 0x20…0x3F, then a final byte 0x40…0x7E.
             if (0x20...0x3F).contains(byte) {
@@ -79,21 +71,12 @@ public struct KeyDecoder: Sendable {
                 return parameters.count > 16 ? .ignored : nil
             }
             state = .ground
-            let parameter = String(decoding: parameters, as: UTF8.self)
-            switch byte {
-            case UInt8(ascii: "A"): return .up
-            case UInt8(ascii: "B"): return .down
-            case UInt8(ascii: "C"): return .right
-            case UInt8(ascii: "D"): return .left
-            case UInt8(ascii: "H"): return .home
-            case UInt8(ascii: "F"): return .end
-            case UInt8(ascii: "~"):
-                switch parameter {
-                case "1", "7": return .home
-                case "4", "8": return .end
-                case "3": return .delete
-                default: return .ignored
-                }
+            if let key = Self.cursorKey(final: byte) { return key }
+            guard byte == UInt8(ascii: "~") else { return .ignored }
+            switch String(decoding: parameters, as: UTF8.self) {
+            case "1", "7": return .home
+            case "4", "8": return .end
+            case "3": return .delete
             default: return .ignored
             }
         case .ground:
@@ -120,6 +103,19 @@ public struct KeyDecoder: Sendable {
             case 0x00..<0x20: return .ignored
             default: return .character(Character(Unicode.Scalar(byte)))
             }
+        }
+    }
+
+    /// The cursor key that a final byte names, after `ESC [` (CSI) or `ESC O` (SS3) alike.
+    private static func cursorKey(final byte: UInt8) -> EditorKey? {
+        switch byte {
+        case UInt8(ascii: "A"): .up
+        case UInt8(ascii: "B"): .down
+        case UInt8(ascii: "C"): .right
+        case UInt8(ascii: "D"): .left
+        case UInt8(ascii: "H"): .home
+        case UInt8(ascii: "F"): .end
+        default: nil
         }
     }
 
