@@ -1,3 +1,4 @@
+import Dispatch
 import Seq
 import Testing
 
@@ -11,12 +12,61 @@ struct GEMMTests {
         for m in [1, 2, 3, 4, 5, 6, 7, 8, 9] {
             for (n, k) in [(1, 1), (5, 15), (7, 16), (37, 17), (130, 64), (33, 100), (65, 256)] { shapes.append((m, n, k)) }
         }
-        shapes.append((5, 8000 / 8 * 2 + 3, 256))   // splits its columns over the threads (≥ 2²⁰ multiply-adds)
+        shapes.append((5, 8000 / 8 * 2 + 3, 256))   // splits its columns over the threads
         shapes.append((8, 1030, 130))
         // Up to the AVX-512 kernel's row limit: blocks of 8 rows against panels of 64 columns.
         shapes += [(17, 130, 100), (32, 200, 256), (48, 70, 33)]
         return shapes
     }()
+
+    /// `a·bᵀ` through `GEMM.multiply`, and its largest relative error against a double-precision
+    /// reference.
+    static func productError(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int) -> Double {
+        var c = [Float](repeating: .nan, count: m * n)
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    GEMM.multiply(a.baseAddress!, transposeA: false, b.baseAddress!, transposeB: true,
+                                  into: c.baseAddress!, m: m, n: n, k: k)
+                }
+            }
+        }
+        var worst = 0.0
+        for i in 0..<m {
+            for j in 0..<n {
+                var expected = 0.0
+                for p in 0..<k { expected += Double(a[i * k + p]) * Double(b[j * k + p]) }
+                worst = max(worst, abs(Double(c[i * n + j]) - expected) / (1 + abs(expected)))
+            }
+        }
+        return worst.isNaN ? .infinity : worst
+    }
+
+    @Test("products split over 1–4 threads, and from many callers at once, cover every column once")
+    func splitProducts() {
+        defer { GEMM.setThreadCount(2) }
+        let random = RandomGenerator(seed: 11)
+        let m = 5, n = 1_001, k = 200
+        let a = (0..<(m * k)).map { _ in random.uniform(-1, 1) }
+        let b = (0..<(n * k)).map { _ in random.uniform(-1, 1) }
+        // Growing the team, then shrinking it (idle workers must still acknowledge every job).
+        for threads in [1, 2, 3, 4, 2] {
+            GEMM.setThreadCount(threads)
+            for rows in [1, m] {
+                let error = Self.productError(Array(a.prefix(rows * k)), b, m: rows, n: n, k: k)
+                #expect(error < 1e-5, "\(threads) threads, \(rows) rows: relative error \(error)")
+            }
+        }
+        // Callers that find the team busy run their parts themselves.
+        let errors = UnsafeMutableBufferPointer<Double>.allocate(capacity: 8)
+        defer { errors.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: errors.count) { caller in
+            var worst = 0.0
+            for _ in 0..<20 { worst = max(worst, Self.productError(a, b, m: m, n: n, k: k)) }
+            errors[caller] = worst
+        }
+        #expect(errors.allSatisfy { $0 < 1e-5 }, "concurrent callers: relative errors \(Array(errors))")
+    }
 
     @Test("few-row products equal a double-precision reference on every kernel path")
     func fewRowProducts() {

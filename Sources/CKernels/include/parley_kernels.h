@@ -1,7 +1,8 @@
 #ifndef PARLEY_KERNELS_H
 #define PARLEY_KERNELS_H
 
-/* Hand-written AVX-512 kernels for the shapes BLAS handles badly, chosen at run time.
+/* Hand-written AVX-512 kernels for the shapes BLAS handles badly, chosen at run time, and the
+ * worker team that runs parallel loops.
  * Plain C types only, so that Swift imports this header without any platform module. */
 
 #ifdef __cplusplus
@@ -17,6 +18,17 @@ int parley_kernels_have_avx512(void);
  * parley_kernels_have_avx512() returned 1. */
 void parley_dot_rows_avx512(const float *a, const float *b, float *c,
                             int m, int n, int k, int ldc, int accumulate);
+
+/* The worker team behind Parley's parallel loops (parley_pool.c).
+ * Sets how many threads a job may use, the caller included (default 2; workers start when a job
+ * first needs them). */
+void parley_pool_set_threads(int threads);
+/* The thread count last set. */
+int parley_pool_threads(void);
+/* Calls body(context, part) for every part in 0..<parts, spread over the team; returns when all
+ * have run. Runs every part on the calling thread when another job is running (nested or
+ * concurrent calls), so it never deadlocks. */
+void parley_pool_run(int parts, void (*body)(void *context, int part), void *context);
 
 #ifdef __cplusplus
 }

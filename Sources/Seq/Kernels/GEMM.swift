@@ -7,7 +7,6 @@ import CKernels
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
 
 /// Single-precision matrix products: `C = op(A)·op(B)` (or `C += …`), row-major.
 ///
@@ -22,10 +21,11 @@ public enum GEMM {
     /// `[out, in]`) use the AVX-512 kernel when the CPU has it (greedy search at batch 32).
     static let avx512RowLimit = 48
     /// Row-kernel products with at least this many multiply-adds are split by columns over
-    /// `threadCount` threads (below it, waking a thread costs more than it saves).
-    static let rowKernelSplitWork = 1 << 20
-    /// The thread count given to `setThreadCount` (BLAS and the row kernels).
-    nonisolated(unsafe) static var threadCount = 2
+    /// `threadCount` threads (a 256×256 weight times one row is 65,536: 4.5 µs on one core,
+    /// 2.4 µs on two through the worker team).
+    static let rowKernelSplitWork = 1 << 15
+    /// The thread count given to `setThreadCount` (BLAS, the row kernels and `Parallel`).
+    static var threadCount: Int { Int(parley_pool_threads()) }
     /// Whether the few-row dot-form products use the AVX-512 kernel (CKernels) rather than the
     /// portable Swift loops. On by default where the CPU has AVX-512; tests switch it off to
     /// check the portable path against the same references. `PARLEY_NO_AVX512=1` in the
@@ -83,15 +83,10 @@ public enum GEMM {
                 rows = UnsafePointer(buffer)
             }
             defer { gathered?.deallocate() }
-            let parts = m * n * k >= rowKernelSplitWork ? Swift.min(threadCount, n / 64) : 1
-            if parts > 1 {
-                let a = rows
-                DispatchQueue.concurrentPerform(iterations: parts) { part in
-                    let start = n * part / parts, end = n * (part + 1) / parts
-                    dotRows(a, b, into: c, m: m, n: n, k: k, columns: start..<end, accumulate: accumulate)
-                }
-            } else {
-                dotRows(rows, b, into: c, m: m, n: n, k: k, columns: 0..<n, accumulate: accumulate)
+            let parts = m * n * k >= rowKernelSplitWork ? Swift.max(1, Swift.min(threadCount, n / 32)) : 1
+            let a = rows
+            Parallel.forEachPart(units: n, parts: parts) { _, columns in
+                dotRows(a, b, into: c, m: m, n: n, k: k, columns: columns, accumulate: accumulate)
             }
         } else {
             for i in 0..<m {
@@ -136,7 +131,7 @@ public enum GEMM {
 
     /// Sets how many threads BLAS may use (OpenBLAS only; Accelerate manages its own).
     public static func setThreadCount(_ count: Int) {
-        threadCount = Swift.max(1, count)
+        parley_pool_set_threads(Int32(Swift.max(1, count)))
         #if !canImport(Accelerate)
         openblas_set_num_threads(Int32(count))
         #endif

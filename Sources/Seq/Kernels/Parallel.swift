@@ -1,15 +1,17 @@
-import Dispatch
+import CKernels
 
-/// Splits element-wise and row-wise work over the engine's threads (`GEMM.threadCount`, the
-/// count `GEMM.setThreadCount` sets for BLAS too).
+/// Splits element-wise, row-wise and few-row matrix work over the engine's threads
+/// (`GEMM.threadCount`, which `GEMM.setThreadCount` sets for BLAS too).
 ///
-/// Matrix products run on every core through BLAS, so with the rest of a training step on one
-/// thread, that rest (activations, layer norms, softmax, cross-entropy, the optimiser) took a
-/// third of a Transformer step on two cores. Small pieces of work stay on the calling thread:
-/// waking another costs a few microseconds.
+/// The threads are a team of workers that poll for the next job for a while before sleeping
+/// (`parley_pool.c`): decoding one sentence is a chain of products that take a few microseconds
+/// each, shorter than waking a sleeping thread, so with Dispatch a second thread made them slower.
+/// Matrix products too large for the few-row kernels run on every core through BLAS; before the
+/// rest of a training step (activations, layer norms, softmax, cross-entropy, the optimiser) was
+/// split here, it took a third of a Transformer step on two cores.
 enum Parallel {
     /// The least work (roughly, elements touched) worth giving to a second thread.
-    static let minimumWorkPerPart = 1 << 15
+    static let minimumWorkPerPart = 1 << 14
 
     /// Calls `body` on disjoint ranges that cover `0..<units`, concurrently when the work is
     /// large enough. `costPerUnit` is the work of one unit (1 for an element, the width of a row).
@@ -32,8 +34,18 @@ enum Parallel {
             body(0, 0..<units)
             return
         }
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            body(part, (units * part / parts)..<(units * (part + 1) / parts))
+        run(parts: parts) { part in body(part, (units * part / parts)..<(units * (part + 1) / parts)) }
+    }
+
+    /// Calls `body(part)` for every part in `0..<parts` on the worker team; returns when all have run.
+    static func run(parts: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            var task = body
+            withUnsafeMutablePointer(to: &task) { task in
+                parley_pool_run(Int32(parts), { context, part in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(part))
+                }, task)
+            }
         }
     }
 }

@@ -1,0 +1,152 @@
+#include "parley_kernels.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <time.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define CPU_RELAX() _mm_pause()
+#elif defined(__aarch64__)
+#define CPU_RELAX() __asm__ __volatile__("yield")
+#else
+#define CPU_RELAX() ((void)0)
+#endif
+
+/* A team of worker threads that wait for work by spinning, then sleeping.
+ *
+ * Decoding one sentence runs matrix products of a few microseconds each (a 256×256 weight times
+ * one row takes 4.5 µs on one core, 2.4 µs on two). Waking a sleeping thread through the kernel
+ * takes longer than that, so Dispatch's concurrentPerform made two threads slower than one here.
+ * Workers that keep polling for a while after each job pick the next one up within a fraction of
+ * a microsecond; after a couple of milliseconds without work they sleep on a condition
+ * variable, so an idle process uses no CPU.
+ *
+ * Parts are assigned statically (thread t of T runs parts t, t + T, …; the caller is thread 0):
+ * the callers split work evenly. Every worker acknowledges every job, even one with no part for
+ * it, so no worker can still be reading one job's description when the next is written. One job
+ * runs at a time; a call made while a job is running (from another thread, or from inside a part)
+ * runs all its parts on the calling thread. */
+
+enum { MAX_WORKERS = 63 };
+
+static pthread_mutex_t team_lock = PTHREAD_MUTEX_INITIALIZER;   /* guards sleeping */
+static pthread_cond_t team_wake = PTHREAD_COND_INITIALIZER;
+static _Atomic int team_threads = 2;            /* threads a job may use, caller included */
+static _Atomic int busy;                        /* a job is running */
+static _Atomic unsigned long generation;        /* bumped to publish a job */
+static _Atomic int sleepers;                    /* workers waiting on team_wake */
+static _Atomic int finished;                    /* workers done with the current job */
+static int workers;                             /* workers started; changed only while `busy` is held */
+static unsigned long created_at[MAX_WORKERS + 1];   /* `generation` when each worker was created */
+static const long pause_ns = 50000, yield_ns = 2000000;   /* an idle worker's polling, see await_job */
+
+static struct {
+    void (*body)(void *, int);
+    void *context;
+    int parts, stride;
+} job;                                         /* written before `generation` is bumped */
+
+static long long now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* Waits until `generation` moves past `seen`: polls with the CPU's pause for pause_ns, then
+ * polls yielding the core (to BLAS's threads, say, which need it between our jobs) until
+ * yield_ns, then sleeps. */
+static unsigned long await_job(unsigned long seen) {
+    long long start = now_ns();
+    for (int polls = 0;; polls++) {
+        unsigned long g = atomic_load_explicit(&generation, memory_order_acquire);
+        if (g != seen) return g;
+        if ((polls & 63) != 63) { CPU_RELAX(); continue; }
+        long long waited = now_ns() - start;
+        if (waited > yield_ns) break;
+        if (waited > pause_ns) sched_yield();
+    }
+    pthread_mutex_lock(&team_lock);
+    atomic_fetch_add(&sleepers, 1);
+    unsigned long g;
+    while ((g = atomic_load(&generation)) == seen) pthread_cond_wait(&team_wake, &team_lock);
+    atomic_fetch_sub(&sleepers, 1);
+    pthread_mutex_unlock(&team_lock);
+    return g;
+}
+
+static void *worker_main(void *argument) {
+    int thread = (int)(long)argument;            /* 1-based: the caller is thread 0 */
+    /* The generation when the thread was created, not when it first runs: the job that started
+     * it is published right after. */
+    unsigned long seen = created_at[thread];
+    for (;;) {
+        seen = await_job(seen);
+        if (thread < job.stride)
+            for (int part = thread; part < job.parts; part += job.stride) job.body(job.context, part);
+        atomic_fetch_add_explicit(&finished, 1, memory_order_release);
+    }
+    return NULL;
+}
+
+/* Takes the team for one job or for resizing it; 0 when another caller holds it. */
+static inline int try_take_team(void) { return !atomic_exchange_explicit(&busy, 1, memory_order_acquire); }
+static inline void release_team(void) { atomic_store_explicit(&busy, 0, memory_order_release); }
+
+/* Starts workers until there are `count` (or thread creation fails); the team must be held. */
+static void start_workers(int count) {
+    while (workers < count) {
+        pthread_t handle;
+        pthread_attr_t attributes;
+        pthread_attr_init(&attributes);
+        pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+        created_at[workers + 1] = atomic_load(&generation);
+        int failed = pthread_create(&handle, &attributes, worker_main, (void *)(long)(workers + 1));
+        pthread_attr_destroy(&attributes);
+        if (failed) return;                      /* run with the threads we have */
+        workers++;
+    }
+}
+
+void parley_pool_set_threads(int threads) {
+    if (threads < 1) threads = 1;
+    if (threads > MAX_WORKERS + 1) threads = MAX_WORKERS + 1;
+    atomic_store(&team_threads, threads);        /* workers start with the first job that needs them */
+}
+
+int parley_pool_threads(void) { return atomic_load(&team_threads); }
+
+void parley_pool_run(int parts, void (*body)(void *context, int part), void *context) {
+    int threads = atomic_load(&team_threads);
+    if (threads > parts) threads = parts;
+    if (threads <= 1 || !try_take_team()) {
+        for (int part = 0; part < parts; part++) body(context, part);
+        return;
+    }
+    if (workers < threads - 1) {
+        start_workers(threads - 1);
+        if (workers < threads - 1) threads = workers + 1;
+    }
+    job.body = body;
+    job.context = context;
+    job.parts = parts;
+    job.stride = threads;
+    atomic_store_explicit(&finished, 0, memory_order_relaxed);
+    atomic_fetch_add(&generation, 1);            /* sequentially consistent: pairs with `sleepers` */
+    if (atomic_load(&sleepers) > 0) {
+        pthread_mutex_lock(&team_lock);
+        pthread_cond_broadcast(&team_wake);
+        pthread_mutex_unlock(&team_lock);
+    }
+    for (int part = 0; part < parts; part += threads) body(context, part);
+    long long start = 0;
+    for (int polls = 0; atomic_load_explicit(&finished, memory_order_acquire) < workers; polls++) {
+        CPU_RELAX();
+        /* A worker descheduled by a busy machine: stop competing with it for a core. */
+        if ((polls & 63) == 63) {
+            if (!start) start = now_ns();
+            else if (now_ns() - start > pause_ns) sched_yield();
+        }
+    }
+    release_team();
+}
