@@ -58,6 +58,18 @@ struct GradientTests {
         #expect(isClose(fused.scalars, composed.scalars), "fused \(fused.scalars) vs composed \(composed.scalars)")
     }
 
+    @Test("affine map x·Wᵀ + b: gradients on batches of rows and of sequences, values equal to matmul plus bias")
+    func affine() {
+        let weight = randomTensor([5, 4], seed: 44), bias = randomTensor([5], seed: 45)
+        for shape in [[3, 4], [2, 3, 4]] {
+            let x = randomTensor(shape, seed: 46)
+            expectGradients([x, weight, bias]) { Tensor.affine($0[0], weight: $0[1], bias: $0[2]) }
+            let fused = Tensor.affine(x, weight: weight, bias: bias)
+            let composed = Tensor.matmul(x, weight, transposeB: true) + bias
+            #expect(isClose(fused.scalars, composed.scalars), "fused \(fused.scalars) vs composed \(composed.scalars)")
+        }
+    }
+
     @Test("element-wise functions")
     func unary() {
         let x = randomTensor([4, 5], in: -2...2, seed: 13)

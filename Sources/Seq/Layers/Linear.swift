@@ -22,9 +22,8 @@ public final class Linear: Layer {
 
     /// `[…, inputSize]` → `[…, outputSize]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let y = Tensor.matmul(x, weight.value, transposeB: true)
-        guard let bias else { return y }
-        return y + bias.value
+        guard let bias else { return Tensor.matmul(x, weight.value, transposeB: true) }
+        return Tensor.affine(x, weight: weight.value, bias: bias.value)
     }
 
     public func visit(_ visitor: inout LayerVisitor) {
