@@ -1,3 +1,4 @@
+import Foundation
 import Seq
 import TestSupport
 import Testing
@@ -72,5 +73,29 @@ struct ParallelKernelTests {
         }
         let one = train(threads: 1), two = train(threads: 2)
         #expect(one == two, "Adam differs by \(maximumDifference(one, two))")
+    }
+
+    @Test("row log-sum-exp equals a double-precision reference on one thread and two, −∞ included")
+    func rowLogSumExp() {
+        defer { GEMM.setThreadCount(2) }
+        var values = randomTensor([40, 8003], in: -30...30, seed: 21).scalars
+        for j in stride(from: 0, to: 8003, by: 7) { values[3 * 8003 + j] = -.infinity }   // some ids forbidden
+        for j in 0..<8003 { values[5 * 8003 + j] = -.infinity }                           // every id forbidden
+        let x = Tensor(shape: [40, 8003], scalars: values)
+        for threads in [1, 2] {
+            GEMM.setThreadCount(threads)
+            let sums = x.rowLogSumExp()
+            #expect(sums.count == 40)
+            for r in 0..<40 {
+                let row = values[(r * 8003)..<((r + 1) * 8003)].map(Double.init)
+                let peak = row.max()!
+                let expected = peak.isFinite ? peak + Foundation.log(row.reduce(0) { $0 + Foundation.exp($1 - peak) }) : peak
+                if expected.isFinite {
+                    #expect(abs(Double(sums[r]) - expected) <= 1e-5 * abs(expected) + 1e-5, "row \(r), \(threads) threads: \(sums[r]) vs \(expected)")
+                } else {
+                    #expect(sums[r] == -.infinity, "row \(r) is all −∞ but its log-sum-exp is \(sums[r])")
+                }
+            }
+        }
     }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Vectorised loops over raw buffers: the element-wise work under every tensor operation.
 ///
 /// These loops are written so the compiler vectorises them (plain indexed loops over unsafe
@@ -121,6 +127,22 @@ enum Kernels {
 
     /// Writes `exp(x - shift)` to `y` and returns the sum of what it wrote.
     @inline(__always)
+    /// `log Σ exp(x[i])`, stably (the maximum is factored out); `−∞` for an empty or all-`−∞` row.
+    static func logSumExp(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        let shift = maximum(x, count: count)
+        guard shift.isFinite else { return shift }
+        var lanes = SIMD16<Float>(repeating: 0)
+        var i = 0
+        while i + 16 <= count {
+            let values = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+            lanes += fastExp(values - shift)
+            i += 16
+        }
+        var total = lanes.sum()
+        while i < count { total += fastExp(x[i] - shift); i += 1 }
+        return shift + logf(total)
+    }
+
     static func shiftedExp(_ x: UnsafePointer<Float>, shift: Float, into y: UnsafeMutablePointer<Float>, count: Int) -> Float {
         for i in 0..<count { y[i] = fastExp(x[i] - shift) }
         return sum(UnsafePointer(y), count: count)

@@ -1,11 +1,5 @@
 import Seq
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Turns one step's logits `[rows, vocabulary]` into what a search selects on, in place and once
 /// per step: the log-normaliser `log Σ exp` of every row (so that `logit − normaliser` is the
 /// log-probability, with no log-softmax tensor materialised), then `−∞` written over the ids the
@@ -28,64 +22,14 @@ struct StepScoring {
     func prepare(_ logits: inout Tensor, normalizers: inout [Float]) {
         let width = vocabularySize, rows = logits.count / Swift.max(width, 1)
         precondition(logits.count == rows * width, "logits \(logits.shape) are not [rows, \(width)]")
-        normalizers.removeAll(keepingCapacity: true)
+        normalizers = logits.rowLogSumExp()
         logits.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             for r in 0..<rows {
-                let row = base + r * width
-                normalizers.append(logSumExp(row, count: width))
-                for id in forbidden { row[id] = -.infinity }
+                for id in forbidden { base[r * width + id] = -.infinity }
             }
         }
     }
-}
-
-/// `log Σᵢ exp(x[i])`, stably (the maximum is factored out), with an 8-wide polynomial `exp`.
-func logSumExp(_ x: UnsafePointer<Float>, count: Int) -> Float {
-    guard count > 0 else { return -.infinity }
-    var i = 0
-    var peak8 = SIMD8<Float>(repeating: -.infinity)
-    while i + 8 <= count {
-        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-        peak8.replace(with: v, where: v .> peak8)
-        i += 8
-    }
-    var peak = peak8.max()
-    while i < count { peak = Swift.max(peak, x[i]); i += 1 }
-    guard peak.isFinite else { return peak }
-    i = 0
-    var total8 = SIMD8<Float>(repeating: 0)
-    let shift = SIMD8<Float>(repeating: peak)
-    while i + 8 <= count {
-        total8 += vectorExp(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - shift)
-        i += 8
-    }
-    var total = total8.sum()
-    while i < count { total += expf(x[i] - peak); i += 1 }
-    return peak + logf(total)
-}
-
-/// `exp(x)` for `x ≤ 0` to about 2 ulp (Cephes' polynomial on a range reduced by ln 2); inputs
-/// below −86 (results < 5·10⁻³⁸, negligible in a sum with a term equal to 1) are clamped there.
-@inline(__always)
-func vectorExp(_ input: SIMD8<Float>) -> SIMD8<Float> {
-    let floor = SIMD8<Float>(repeating: -86)
-    let x = input.replacing(with: floor, where: input .< floor)
-    // Round x·log₂e to the nearest integer k by the 1.5·2²³ trick: k sits in the low mantissa bits.
-    let magic = SIMD8<Float>(repeating: 12_582_912)
-    let shifted = x * SIMD8(repeating: 1.442_695_04) + magic
-    let k = shifted - magic
-    let r = x - k * SIMD8(repeating: 0.693_359_375) - k * SIMD8(repeating: -2.121_944_4e-4)
-    var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
-    p = p * r + SIMD8(repeating: 1.398_199_950_7e-3)
-    p = p * r + SIMD8(repeating: 8.333_451_907_3e-3)
-    p = p * r + SIMD8(repeating: 4.166_579_589_4e-2)
-    p = p * r + SIMD8(repeating: 1.666_666_545_9e-1)
-    p = p * r + SIMD8(repeating: 5.000_000_120_1e-1)
-    p = p * (r * r) + r + SIMD8(repeating: 1)
-    // Multiply by 2^k: add k to the exponent field.
-    let exponent = unsafeBitCast(shifted, to: SIMD8<UInt32>.self) &<< 23
-    return unsafeBitCast(unsafeBitCast(p, to: SIMD8<UInt32>.self) &+ exponent, to: SIMD8<Float>.self)
 }
 
 /// The best `capacity` (score, index) pairs offered, highest score first; equal scores keep the
