@@ -57,15 +57,67 @@ struct GEMMTests {
                 #expect(error < 1e-5, "\(threads) threads, \(rows) rows: relative error \(error)")
             }
         }
-        // Callers that find the team busy run their parts themselves.
+        // Callers that find the team busy run their parts themselves (few-row kernel, and the
+        // packed kernel with its per-thread packing buffers).
+        let tall = (0..<(64 * k)).map { _ in random.uniform(-1, 1) }
         let errors = UnsafeMutableBufferPointer<Double>.allocate(capacity: 8)
         defer { errors.deallocate() }
         DispatchQueue.concurrentPerform(iterations: errors.count) { caller in
             var worst = 0.0
-            for _ in 0..<20 { worst = max(worst, Self.productError(a, b, m: m, n: n, k: k)) }
+            for round in 0..<20 {
+                let error = round % 2 == 0 ? Self.productError(a, b, m: m, n: n, k: k) : Self.productError(tall, b, m: 64, n: n, k: k)
+                worst = max(worst, error)
+            }
             errors[caller] = worst
         }
         #expect(errors.allSatisfy { $0 < 1e-5 }, "concurrent callers: relative errors \(Array(errors))")
+    }
+
+    @Test("products of every transpose and size equal a double-precision reference, packed kernel and BLAS")
+    func packedProducts() {
+        let paths = GEMM.usesAVX512Kernels ? [true, false] : [false]
+        let original = GEMM.usesAVX512Kernels
+        defer { GEMM.usesAVX512Kernels = original }
+        let random = RandomGenerator(seed: 13)
+        // Ragged against the 12×32 tile and the 256-deep slices; bands split over the team both
+        // by rows (tall) and by columns (wide); one deeper than a slice to accumulate across slices.
+        let shapes: [(m: Int, n: Int, k: Int)] = [(9, 33, 7), (13, 31, 40), (50, 70, 300), (130, 20, 65), (25, 700, 257), (300, 97, 128)]
+        for usesAVX512 in paths {
+            GEMM.usesAVX512Kernels = usesAVX512
+            for (m, n, k) in shapes {
+                for transposeA in [false, true] {
+                    for transposeB in [false, true] {
+                        let a = (0..<(m * k)).map { _ in random.uniform(-1, 1) }
+                        let b = (0..<(n * k)).map { _ in random.uniform(-1, 1) }
+                        let start = (0..<(m * n)).map { _ in random.uniform(-1, 1) }
+                        for accumulate in [false, true] {
+                            var c = start
+                            a.withUnsafeBufferPointer { a in
+                                b.withUnsafeBufferPointer { b in
+                                    c.withUnsafeMutableBufferPointer { c in
+                                        GEMM.multiply(a.baseAddress!, transposeA: transposeA, b.baseAddress!, transposeB: transposeB,
+                                                      into: c.baseAddress!, m: m, n: n, k: k, accumulate: accumulate)
+                                    }
+                                }
+                            }
+                            var worst = 0.0
+                            for i in 0..<m {
+                                for j in 0..<n {
+                                    var expected = accumulate ? Double(start[i * n + j]) : 0
+                                    for p in 0..<k {
+                                        let x = transposeA ? a[p * m + i] : a[i * k + p]
+                                        let y = transposeB ? b[j * k + p] : b[p * n + j]
+                                        expected += Double(x) * Double(y)
+                                    }
+                                    worst = max(worst, abs(Double(c[i * n + j]) - expected) / (1 + abs(expected)))
+                                }
+                            }
+                            #expect(worst < 2e-5, "\(m)×\(n)×\(k) transposeA \(transposeA) transposeB \(transposeB) accumulate \(accumulate) AVX-512 \(usesAVX512): relative error \(worst)")
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @Test("few-row products equal a double-precision reference on every kernel path")

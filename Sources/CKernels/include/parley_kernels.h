@@ -19,6 +19,14 @@ int parley_kernels_have_avx512(void);
 void parley_dot_rows_avx512(const float *a, const float *b, float *c,
                             int m, int n, int k, int ldc, int accumulate);
 
+/* Large products: c (+)= op(a)·op(b), row-major, op(x) = x or xᵀ by the trans flags; op(a) is
+ * m×k, op(b) is k×n, leading dimensions lda, ldb, ldc (parley_gemm.c). Runs `parts` bands of C
+ * on the worker team. Returns 0, or -1 (c untouched) when no AVX-512 kernel is compiled in.
+ * Call only when parley_kernels_have_avx512() returned 1. */
+int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
+                        const float *a, int lda, const float *b, int ldb,
+                        float *c, int ldc, int accumulate, int parts);
+
 /* The worker team behind Parley's parallel loops (parley_pool.c).
  * Sets how many threads a job may use, the caller included (default 2; workers start when a job
  * first needs them). */

@@ -10,9 +10,12 @@ import Glibc
 
 /// Single-precision matrix products: `C = op(A)·op(B)` (or `C += …`), row-major.
 ///
-/// Large products go to BLAS (`cblas_sgemm`). Products with very few rows — decoding one
-/// sentence multiplies a 1×512 row by a 512×2048 matrix — go to hand-vectorised loops on the
-/// calling thread: through threaded sgemm such shapes spend most of their time waking threads.
+/// Three paths, by shape:
+/// - very few rows (decoding one sentence multiplies a 1×512 row by a 512×2048 matrix): the
+///   few-row kernels, which read the weights in place (BLAS would pack them first), with their
+///   columns split over the worker team;
+/// - larger products, on a CPU with AVX-512: the packed kernel of `parley_gemm.c`;
+/// - otherwise BLAS (`cblas_sgemm`).
 public enum GEMM {
     /// Products with at most this many rows in `op(A)` use the row kernels instead of BLAS
     /// (beam search over one sentence multiplies 5 rows at a time).
@@ -24,6 +27,9 @@ public enum GEMM {
     /// `threadCount` threads (a 256×256 weight times one row is 65,536: 4.5 µs on one core,
     /// 2.4 µs on two through the worker team).
     static let rowKernelSplitWork = 1 << 15
+    /// Products with at least this many multiply-adds (and more rows than the row kernels take)
+    /// use the packed AVX-512 kernel (`parley_gemm.c`) when the CPU has it.
+    nonisolated(unsafe) static var packedKernelMinimumWork = 1 << 12
     /// The thread count given to `setThreadCount` (BLAS, the row kernels and `Parallel`).
     static var threadCount: Int { Int(parley_pool_threads()) }
     /// Whether the few-row dot-form products use the AVX-512 kernel (CKernels) rather than the
@@ -49,6 +55,16 @@ public enum GEMM {
         // the AVX-512 dot kernel reads it in place, which wins up to a few dozen rows.
         if m <= rowKernelLimit || (transposeB && m <= avx512RowLimit && usesAVX512Kernels) {
             rowKernel(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k, accumulate: accumulate)
+            return
+        }
+        if usesAVX512Kernels && m * n * k >= packedKernelMinimumWork {
+            // BLAS picks its kernels by CPU model (or OPENBLAS_CORETYPE) and may run AVX2 on a
+            // core with AVX-512; the packed kernel measured 1.5–1.9× OpenBLAS's AVX2 kernels on
+            // the training shapes.
+            let parts = m * n * k >= rowKernelSplitWork * 32 ? threadCount : 1
+            parley_sgemm_avx512(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k),
+                                a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
+                                c, Int32(n), accumulate ? 1 : 0, Int32(parts))
             return
         }
         cblas_sgemm(

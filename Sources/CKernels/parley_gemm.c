@@ -1,0 +1,233 @@
+#include "parley_kernels.h"
+
+/* Packed single-precision GEMM with an AVX-512 micro-kernel, for the large products of training
+ * (and of batched decoding): C (+)= op(A)·op(B), row-major.
+ *
+ * Why not BLAS: OpenBLAS picks its kernels by CPU model, and on CPUs it does not know (or when
+ * OPENBLAS_CORETYPE says so) it runs its AVX2 kernels at half the FMA width the core has. This
+ * file is the textbook layered GEMM (Goto & van de Geijn 2008, "Anatomy of high-performance
+ * matrix multiplication"; the loop structure of BLIS):
+ *
+ *   for each NC-wide block of columns of C:
+ *     for each KC-deep slice of the inner dimension:      pack op(B)[slice, block] into NR-wide panels
+ *       for each MC-tall block of rows:                   pack op(A)[rows, slice] into MR-tall panels
+ *         for each NR-wide panel, for each MR-tall panel: micro-kernel, an MR×NR tile of C in registers
+ *
+ * The micro-kernel keeps a 12×32 tile of C in 24 zmm registers; each step of the inner dimension
+ * loads two vectors of the B panel, broadcasts twelve elements of the A panel and does 24 FMAs.
+ * Packing turns every transpose case into the same contiguous layout and pads ragged edges with
+ * zeros, so the kernel never branches on shape; only the store is masked at the edges. A B panel
+ * (KC×NR, 32 KiB) stays in L1 while the A block (MC×KC, 192 KiB) streams from L2. */
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define AVX512 __attribute__((target("avx512f,fma,avx2")))
+
+enum { MR = 12, NR = 32, KC = 256, MC = 192, NC = 4096 };
+
+/* op(A) rows [0, rows) × inner [0, depth) into MR-tall panels: panel[p*MR + i]. */
+static void pack_a(const float *a, int lda, int trans, int rows, int depth, float *packed) {
+    for (int i0 = 0; i0 < rows; i0 += MR) {
+        int height = rows - i0 < MR ? rows - i0 : MR;
+        float *panel = packed + (long)i0 * depth;
+        if (!trans) {
+            for (int i = 0; i < MR; i++) {
+                if (i < height) {
+                    const float *row = a + (long)(i0 + i) * lda;
+                    for (int p = 0; p < depth; p++) panel[p * MR + i] = row[p];
+                } else {
+                    for (int p = 0; p < depth; p++) panel[p * MR + i] = 0;
+                }
+            }
+        } else {   /* op(A)[i][p] = a[p*lda + i]: rows of `a` are already MR-contiguous */
+            for (int p = 0; p < depth; p++) {
+                const float *source = a + (long)p * lda + i0;
+                float *target = panel + p * MR;
+                int i = 0;
+                for (; i < height; i++) target[i] = source[i];
+                for (; i < MR; i++) target[i] = 0;
+            }
+        }
+    }
+}
+
+/* op(B) inner [0, depth) × columns [0, cols) into NR-wide panels: panel[p*NR + j]. */
+static void pack_b(const float *b, int ldb, int trans, int depth, int cols, float *packed) {
+    for (int j0 = 0; j0 < cols; j0 += NR) {
+        int width = cols - j0 < NR ? cols - j0 : NR;
+        float *panel = packed + (long)j0 * depth;
+        if (!trans) {
+            for (int p = 0; p < depth; p++) {
+                const float *source = b + (long)p * ldb + j0;
+                float *target = panel + p * NR;
+                int j = 0;
+                for (; j < width; j++) target[j] = source[j];
+                for (; j < NR; j++) target[j] = 0;
+            }
+        } else {   /* op(B)[p][j] = b[j*ldb + p]: a weight matrix [out, in] read down its rows */
+            for (int j = 0; j < NR; j++) {
+                if (j < width) {
+                    const float *row = b + (long)(j0 + j) * ldb;
+                    for (int p = 0; p < depth; p++) panel[p * NR + j] = row[p];
+                } else {
+                    for (int p = 0; p < depth; p++) panel[p * NR + j] = 0;
+                }
+            }
+        }
+    }
+}
+
+/* C[0..rows) × [0..cols) (+)= Apanel · Bpanel over `depth`; rows ≤ MR, cols ≤ NR. */
+static inline __attribute__((always_inline)) AVX512
+void micro_kernel(const float *ap, const float *bp, int depth, float *c, int ldc,
+                  int rows, int cols, int accumulate) {
+    __m512 acc[MR][2];
+    for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    for (int p = 0; p < depth; p++) {
+        __m512 b0 = _mm512_load_ps(bp + p * NR), b1 = _mm512_load_ps(bp + p * NR + 16);
+        const float *column = ap + p * MR;
+        for (int i = 0; i < MR; i++) {
+            __m512 av = _mm512_set1_ps(column[i]);
+            acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+        }
+    }
+    __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
+    __mmask16 m1 = cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (__mmask16)((1u << (cols - 16)) - 1);
+    for (int i = 0; i < MR; i++) {
+        if (i >= rows) break;
+        float *row = c + (long)i * ldc;
+        __m512 v0 = acc[i][0], v1 = acc[i][1];
+        if (accumulate) {
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, row));
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, row + 16));
+        }
+        _mm512_mask_storeu_ps(row, m0, v0);
+        _mm512_mask_storeu_ps(row + 16, m1, v1);
+    }
+}
+
+/* One thread's product over rows [0, m) and columns [0, n) of C. */
+static AVX512
+void gemm_serial(int trans_a, int trans_b, int m, int n, int k,
+                 const float *a, int lda, const float *b, int ldb,
+                 float *c, int ldc, int accumulate, float *packed_a, float *packed_b) {
+    for (int jc = 0; jc < n; jc += NC) {
+        int cols = n - jc < NC ? n - jc : NC;
+        for (int pc = 0; pc < k; pc += KC) {
+            int depth = k - pc < KC ? k - pc : KC;
+            /* op(B)[pc.., jc..]: b[(pc)*ldb + jc] plainly, b[jc*ldb + pc] transposed. */
+            pack_b(trans_b ? b + (long)jc * ldb + pc : b + (long)pc * ldb + jc, ldb, trans_b, depth, cols, packed_b);
+            int add = accumulate || pc > 0;
+            for (int ic = 0; ic < m; ic += MC) {
+                int rows = m - ic < MC ? m - ic : MC;
+                pack_a(trans_a ? a + (long)pc * lda + ic : a + (long)ic * lda + pc, lda, trans_a, rows, depth, packed_a);
+                for (int jr = 0; jr < cols; jr += NR) {
+                    const float *bp = packed_b + (long)jr * depth;
+                    for (int ir = 0; ir < rows; ir += MR) {
+                        micro_kernel(packed_a + (long)ir * depth, bp, depth,
+                                     c + (long)(ic + ir) * ldc + jc + jr, ldc,
+                                     rows - ir < MR ? rows - ir : MR, cols - jr < NR ? cols - jr : NR, add);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* Plain loops, for a thread that could not get its packing buffers (out of memory): slow, right. */
+static void gemm_unpacked(int trans_a, int trans_b, int m, int n, int k,
+                          const float *a, int lda, const float *b, int ldb,
+                          float *c, int ldc, int accumulate) {
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            float sum = accumulate ? c[(long)i * ldc + j] : 0;
+            for (int p = 0; p < k; p++)
+                sum += (trans_a ? a[(long)p * lda + i] : a[(long)i * lda + p]) *
+                       (trans_b ? b[(long)j * ldb + p] : b[(long)p * ldb + j]);
+            c[(long)i * ldc + j] = sum;
+        }
+}
+
+typedef struct {
+    int trans_a, trans_b, m, n, k, lda, ldb, ldc, accumulate, parts, split_rows;
+    const float *a, *b;
+    float *c;
+} gemm_job;
+
+/* Packing buffers, one pair per thread (the callers and the team's workers live long), grown on
+ * demand: allocating them per call cost page faults on every product. */
+static _Thread_local float *scratch_a, *scratch_b;
+static _Thread_local size_t scratch_a_count, scratch_b_count;
+
+static float *scratch(float **buffer, size_t *count, size_t needed) {
+    if (*count < needed) {
+        free(*buffer);
+        size_t bytes = (needed * sizeof(float) + 63) / 64 * 64;
+        *buffer = aligned_alloc(64, bytes);
+        *count = *buffer ? needed : 0;
+    }
+    return *buffer;
+}
+
+static int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+/* Part `part` of the product: a band of rows (or of columns) of C. */
+static void gemm_part(void *context, int part) {
+    gemm_job *job = context;
+    int units = job->split_rows ? (job->m + MR - 1) / MR : (job->n + NR - 1) / NR;
+    int first = units * part / job->parts, last = units * (part + 1) / job->parts;
+    int step = job->split_rows ? MR : NR, extent = job->split_rows ? job->m : job->n;
+    int start = first * step, end = last * step < extent ? last * step : extent;
+    if (start >= end) return;
+    int rows = job->split_rows ? end - start : job->m, cols = job->split_rows ? job->n : end - start;
+    int depth = job->k < KC ? job->k : KC;
+    float *packed_a = scratch(&scratch_a, &scratch_a_count, (size_t)round_up(rows < MC ? rows : MC, MR) * depth);
+    float *packed_b = scratch(&scratch_b, &scratch_b_count, (size_t)round_up(cols < NC ? cols : NC, NR) * depth);
+    if (job->split_rows) {
+        const float *a = job->trans_a ? job->a + start : job->a + (long)start * job->lda;
+        if (!packed_a || !packed_b)
+            gemm_unpacked(job->trans_a, job->trans_b, rows, cols, job->k, a, job->lda, job->b, job->ldb,
+                          job->c + (long)start * job->ldc, job->ldc, job->accumulate);
+        else gemm_serial(job->trans_a, job->trans_b, rows, cols, job->k, a, job->lda, job->b, job->ldb,
+                    job->c + (long)start * job->ldc, job->ldc, job->accumulate, packed_a, packed_b);
+    } else {
+        const float *b = job->trans_b ? job->b + (long)start * job->ldb : job->b + start;
+        if (!packed_a || !packed_b)
+            gemm_unpacked(job->trans_a, job->trans_b, rows, cols, job->k, job->a, job->lda, b, job->ldb,
+                          job->c + start, job->ldc, job->accumulate);
+        else gemm_serial(job->trans_a, job->trans_b, rows, cols, job->k, job->a, job->lda, b, job->ldb,
+                    job->c + start, job->ldc, job->accumulate, packed_a, packed_b);
+    }
+}
+
+int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
+                        const float *a, int lda, const float *b, int ldb,
+                        float *c, int ldc, int accumulate, int parts) {
+    if (m <= 0 || n <= 0) return 0;
+    if (k <= 0) {
+        if (!accumulate)
+            for (int i = 0; i < m; i++) memset(c + (long)i * ldc, 0, sizeof(float) * n);
+        return 0;
+    }
+    gemm_job job = {trans_a, trans_b, m, n, k, lda, ldb, ldc, accumulate, parts < 1 ? 1 : parts, 0, a, b, c};
+    /* Split the longer side, so each thread's band still fills whole tiles. */
+    job.split_rows = (m + MR - 1) / MR >= (n + NR - 1) / NR;
+    parley_pool_run(job.parts, gemm_part, &job);
+    return 0;
+}
+
+#else
+
+int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
+                        const float *a, int lda, const float *b, int ldb,
+                        float *c, int ldc, int accumulate, int parts) {
+    (void)trans_a; (void)trans_b; (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb;
+    (void)c; (void)ldc; (void)accumulate; (void)parts;
+    return -1;
+}
+
+#endif
