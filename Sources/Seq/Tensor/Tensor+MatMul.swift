@@ -83,9 +83,14 @@ extension Tensor {
             // A shared right operand: one product over all the rows of a.
             GEMM.multiply(x, transposeA: false, y, transposeB: transposeB, into: result.storage.pointer, m: m * batch, n: n, k: k)
         } else {
-            for i in 0..<batch {
-                GEMM.multiply(x + i * aStride, transposeA: transposeA, y + i * bStride, transposeB: transposeB,
-                              into: result.storage.pointer + i * m * n, m: m, n: n, k: k)
+            // Many small products (attention: one per sentence and head) are shared out whole over
+            // the worker team; each is too small to split.
+            let out = result.storage.pointer
+            Parallel.forEachPart(units: batch, costPerUnit: m * n * k) { products in
+                for i in products {
+                    GEMM.multiply(x + i * aStride, transposeA: transposeA, y + i * bStride, transposeB: transposeB,
+                                  into: out + i * m * n, m: m, n: n, k: k)
+                }
             }
         }
         return result
