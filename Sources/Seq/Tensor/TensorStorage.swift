@@ -66,8 +66,8 @@ public final class TensorStorage {
 /// memory) and kept, per class, after their storage dies; the pool keeps at most `limitBytes`.
 /// Small buffers go straight to the allocator, which already recycles them well.
 enum BufferPool {
-    /// Smaller buffers (below 128 KiB) are not pooled.
-    static let minimumCount = 32 * 1024
+    /// Smaller buffers (below 16 KiB) are not pooled.
+    static let minimumCount = 4 * 1024
     /// The most memory the pool keeps unused.
     static let limitBytes = 512 << 20
 
