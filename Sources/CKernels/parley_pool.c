@@ -22,11 +22,11 @@
  * a microsecond; after a couple of milliseconds without work they sleep on a condition
  * variable, so an idle process uses no CPU.
  *
- * Parts are assigned statically (thread t of T runs parts t, t + T, …; the caller is thread 0):
- * the callers split work evenly. Every worker acknowledges every job, even one with no part for
- * it, so no worker can still be reading one job's description when the next is written. One job
- * runs at a time; a call made while a job is running (from another thread, or from inside a part)
- * runs all its parts on the calling thread. */
+ * Threads take parts from a shared counter, so a thread that starts late or runs slower takes
+ * fewer (callers may cut work into more parts than threads for that). Every worker acknowledges
+ * every job, even one it found no part of, so none can still be taking parts of one job when the
+ * next is published. One job runs at a time; a call made while a job is running (from another
+ * thread, or from inside a part) runs all its parts on the calling thread. */
 
 enum { MAX_WORKERS = 63 };
 
@@ -37,6 +37,7 @@ static _Atomic int busy;                        /* a job is running */
 static _Atomic unsigned long generation;        /* bumped to publish a job */
 static _Atomic int sleepers;                    /* workers waiting on team_wake */
 static _Atomic int finished;                    /* workers done with the current job */
+static _Atomic int next_part;                   /* the next part of the current job to take */
 static int workers;                             /* workers started; changed only while `busy` is held */
 static unsigned long created_at[MAX_WORKERS + 1];   /* `generation` when each worker was created */
 static const long pause_ns = 50000, yield_ns = 2000000;   /* an idle worker's polling, see await_job */
@@ -44,7 +45,7 @@ static const long pause_ns = 50000, yield_ns = 2000000;   /* an idle worker's po
 static struct {
     void (*body)(void *, int);
     void *context;
-    int parts, stride;
+    int parts, threads;
 } job;                                         /* written before `generation` is bumped */
 
 static long long now_ns(void) {
@@ -75,6 +76,15 @@ static unsigned long await_job(unsigned long seen) {
     return g;
 }
 
+/* Runs parts of the current job until none is left. */
+static void run_parts(void) {
+    for (;;) {
+        int part = atomic_fetch_add_explicit(&next_part, 1, memory_order_relaxed);
+        if (part >= job.parts) return;
+        job.body(job.context, part);
+    }
+}
+
 static void *worker_main(void *argument) {
     int thread = (int)(long)argument;            /* 1-based: the caller is thread 0 */
     /* The generation when the thread was created, not when it first runs: the job that started
@@ -82,8 +92,7 @@ static void *worker_main(void *argument) {
     unsigned long seen = created_at[thread];
     for (;;) {
         seen = await_job(seen);
-        if (thread < job.stride)
-            for (int part = thread; part < job.parts; part += job.stride) job.body(job.context, part);
+        if (thread < job.threads) run_parts();
         atomic_fetch_add_explicit(&finished, 1, memory_order_release);
     }
     return NULL;
@@ -130,7 +139,8 @@ void parley_pool_run(int parts, void (*body)(void *context, int part), void *con
     job.body = body;
     job.context = context;
     job.parts = parts;
-    job.stride = threads;
+    job.threads = threads;
+    atomic_store_explicit(&next_part, 0, memory_order_relaxed);
     atomic_store_explicit(&finished, 0, memory_order_relaxed);
     atomic_fetch_add(&generation, 1);            /* sequentially consistent: pairs with `sleepers` */
     if (atomic_load(&sleepers) > 0) {
@@ -138,7 +148,7 @@ void parley_pool_run(int parts, void (*body)(void *context, int part), void *con
         pthread_cond_broadcast(&team_wake);
         pthread_mutex_unlock(&team_lock);
     }
-    for (int part = 0; part < parts; part += threads) body(context, part);
+    run_parts();
     long long start = 0;
     for (int polls = 0; atomic_load_explicit(&finished, memory_order_acquire) < workers; polls++) {
         CPU_RELAX();
