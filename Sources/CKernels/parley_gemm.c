@@ -21,6 +21,7 @@
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,9 +160,38 @@ typedef struct {
 } gemm_job;
 
 /* Packing buffers, one pair per thread (the callers and the team's workers live long), grown on
- * demand: allocating them per call cost page faults on every product. */
-static _Thread_local float *scratch_a, *scratch_b;
-static _Thread_local size_t scratch_a_count, scratch_b_count;
+ * demand and freed when their thread ends: allocating them per call cost page faults on every
+ * product. */
+typedef struct {
+    float *a, *b;
+    size_t a_count, b_count;
+} scratch_pair;
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void free_scratch(void *value) {
+    scratch_pair *pair = value;
+    free(pair->a);
+    free(pair->b);
+    free(pair);
+}
+
+static void make_scratch_key(void) { pthread_key_create(&scratch_key, free_scratch); }
+
+/* This thread's buffers, or NULL when out of memory. */
+static scratch_pair *thread_scratch(void) {
+    pthread_once(&scratch_once, make_scratch_key);
+    scratch_pair *pair = pthread_getspecific(scratch_key);
+    if (!pair) {
+        pair = calloc(1, sizeof *pair);
+        if (pair && pthread_setspecific(scratch_key, pair) != 0) {
+            free(pair);
+            pair = NULL;
+        }
+    }
+    return pair;
+}
 
 static float *scratch(float **buffer, size_t *count, size_t needed) {
     if (*count < needed) {
@@ -185,8 +215,9 @@ static void gemm_part(void *context, int part) {
     if (start >= end) return;
     int rows = job->split_rows ? end - start : job->m, cols = job->split_rows ? job->n : end - start;
     int depth = job->k < KC ? job->k : KC;
-    float *packed_a = scratch(&scratch_a, &scratch_a_count, (size_t)round_up(rows < MC ? rows : MC, MR) * depth);
-    float *packed_b = scratch(&scratch_b, &scratch_b_count, (size_t)round_up(cols < NC ? cols : NC, NR) * depth);
+    scratch_pair *pair = thread_scratch();
+    float *packed_a = pair ? scratch(&pair->a, &pair->a_count, (size_t)round_up(rows < MC ? rows : MC, MR) * depth) : NULL;
+    float *packed_b = pair ? scratch(&pair->b, &pair->b_count, (size_t)round_up(cols < NC ? cols : NC, NR) * depth) : NULL;
     if (job->split_rows) {
         const float *a = job->trans_a ? job->a + start : job->a + (long)start * job->lda;
         if (!packed_a || !packed_b)
