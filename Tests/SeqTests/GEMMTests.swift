@@ -19,23 +19,31 @@ struct GEMMTests {
         return shapes
     }()
 
-    /// `a·bᵀ` through `GEMM.multiply`, and its largest relative error against a double-precision
-    /// reference.
-    static func productError(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int) -> Double {
-        var c = [Float](repeating: .nan, count: m * n)
+    /// `c (+)= op(a)·op(b)` through `GEMM.multiply`, starting from `start` (or NaN when not
+    /// accumulating, so that an unwritten element shows), and its largest relative error against
+    /// a double-precision reference. `op(a)` is m×k and `op(b)` k×n, as `GEMM.multiply` takes them.
+    static func productError(
+        _ a: [Float], _ b: [Float], m: Int, n: Int, k: Int,
+        transposeA: Bool = false, transposeB: Bool = true, accumulatingOnto start: [Float]? = nil
+    ) -> Double {
+        var c = start ?? [Float](repeating: .nan, count: m * n)
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 c.withUnsafeMutableBufferPointer { c in
-                    GEMM.multiply(a.baseAddress!, transposeA: false, b.baseAddress!, transposeB: true,
-                                  into: c.baseAddress!, m: m, n: n, k: k)
+                    GEMM.multiply(a.baseAddress!, transposeA: transposeA, b.baseAddress!, transposeB: transposeB,
+                                  into: c.baseAddress!, m: m, n: n, k: k, accumulate: start != nil)
                 }
             }
         }
         var worst = 0.0
         for i in 0..<m {
             for j in 0..<n {
-                var expected = 0.0
-                for p in 0..<k { expected += Double(a[i * k + p]) * Double(b[j * k + p]) }
+                var expected = start.map { Double($0[i * n + j]) } ?? 0
+                for p in 0..<k {
+                    let x = transposeA ? a[p * m + i] : a[i * k + p]
+                    let y = transposeB ? b[j * k + p] : b[p * n + j]
+                    expected += Double(x) * Double(y)
+                }
                 worst = max(worst, abs(Double(c[i * n + j]) - expected) / (1 + abs(expected)))
             }
         }
@@ -90,29 +98,9 @@ struct GEMMTests {
                         let a = (0..<(m * k)).map { _ in random.uniform(-1, 1) }
                         let b = (0..<(n * k)).map { _ in random.uniform(-1, 1) }
                         let start = (0..<(m * n)).map { _ in random.uniform(-1, 1) }
-                        for accumulate in [false, true] {
-                            var c = start
-                            a.withUnsafeBufferPointer { a in
-                                b.withUnsafeBufferPointer { b in
-                                    c.withUnsafeMutableBufferPointer { c in
-                                        GEMM.multiply(a.baseAddress!, transposeA: transposeA, b.baseAddress!, transposeB: transposeB,
-                                                      into: c.baseAddress!, m: m, n: n, k: k, accumulate: accumulate)
-                                    }
-                                }
-                            }
-                            var worst = 0.0
-                            for i in 0..<m {
-                                for j in 0..<n {
-                                    var expected = accumulate ? Double(start[i * n + j]) : 0
-                                    for p in 0..<k {
-                                        let x = transposeA ? a[p * m + i] : a[i * k + p]
-                                        let y = transposeB ? b[j * k + p] : b[p * n + j]
-                                        expected += Double(x) * Double(y)
-                                    }
-                                    worst = max(worst, abs(Double(c[i * n + j]) - expected) / (1 + abs(expected)))
-                                }
-                            }
-                            #expect(worst < 2e-5, "\(m)×\(n)×\(k) transposeA \(transposeA) transposeB \(transposeB) accumulate \(accumulate) AVX-512 \(usesAVX512): relative error \(worst)")
+                        for onto in [nil, start] {
+                            let error = Self.productError(a, b, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, accumulatingOnto: onto)
+                            #expect(error < 2e-5, "\(m)×\(n)×\(k) transposeA \(transposeA) transposeB \(transposeB) accumulate \(onto != nil) AVX-512 \(usesAVX512): relative error \(error)")
                         }
                     }
                 }
@@ -132,25 +120,9 @@ struct GEMMTests {
                 let a = (0..<(m * k)).map { _ in random.uniform(-1, 1) }
                 let b = (0..<(n * k)).map { _ in random.uniform(-1, 1) }
                 let start = (0..<(m * n)).map { _ in random.nextUnit() }
-                for accumulate in [false, true] {
-                    var c = start
-                    a.withUnsafeBufferPointer { a in
-                        b.withUnsafeBufferPointer { b in
-                            c.withUnsafeMutableBufferPointer { c in
-                                GEMM.multiply(a.baseAddress!, transposeA: false, b.baseAddress!, transposeB: true,
-                                              into: c.baseAddress!, m: m, n: n, k: k, accumulate: accumulate)
-                            }
-                        }
-                    }
-                    var worst = 0.0
-                    for i in 0..<m {
-                        for j in 0..<n {
-                            var expected = accumulate ? Double(start[i * n + j]) : 0
-                            for p in 0..<k { expected += Double(a[i * k + p]) * Double(b[j * k + p]) }
-                            worst = max(worst, abs(Double(c[i * n + j]) - expected) / (1 + abs(expected)))
-                        }
-                    }
-                    #expect(worst < 1e-5, "m \(m) n \(n) k \(k) accumulate \(accumulate) AVX-512 \(usesAVX512): relative error \(worst)")
+                for onto in [nil, start] {
+                    let error = Self.productError(a, b, m: m, n: n, k: k, accumulatingOnto: onto)
+                    #expect(error < 1e-5, "m \(m) n \(n) k \(k) accumulate \(onto != nil) AVX-512 \(usesAVX512): relative error \(error)")
                 }
             }
         }
