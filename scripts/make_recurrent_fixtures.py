@@ -9,7 +9,7 @@ float32-representable inputs), so the Swift tests need no Python at run time:
 Weight layouts match Parley's (and PyTorch's): a cell's `inputWeight` is [gates*H, inputSize],
 `hiddenWeight` is [gates*H, H], gate blocks stacked along the first axis — LSTM i, f, g, o;
 GRU r, z, n. Linear weights are [out, in]. Every tensor is stored as {"shape": [...],
-"values": [... row-major ...]}.
+"data": [... row-major ...]}.
 """
 import json
 import pathlib
@@ -102,7 +102,7 @@ def general_attention(s, memory, lengths, W):
 
 def tensor(a):
     a = np.asarray(a, dtype=np.float64)
-    return {"shape": list(a.shape), "values": [float(v) for v in a.reshape(-1)]}
+    return {"shape": list(a.shape), "data": [float(v) for v in a.reshape(-1)]}
 
 
 fixtures = {}

@@ -68,13 +68,6 @@ enum FixtureOperation: String, Decodable, CaseIterable {
     case matmul, gatherRows, maskedFill, maskedFillSoftmax, layerNormalized, crossEntropy
 }
 
-struct FixtureTensor: Decodable {
-    var shape: [Int]
-    var data: [Double]
-
-    var tensor: Tensor { Tensor(shape: shape, scalars: data.map(Float.init)) }
-}
-
 /// The parameters any operation may take; each operation reads its own.
 struct FixtureParameters: Decodable {
     var scalar: Float?

@@ -123,12 +123,6 @@ struct RecurrentLayerTests {
 
     // MARK: Parity with NumPy
 
-    struct FixtureTensor: Decodable {
-        let shape: [Int]
-        let values: [Double]
-        var tensor: Tensor { Tensor(shape: shape, scalars: values.map(Float.init)) }
-    }
-
     struct Fixture: Decodable {
         let lstmCell: [String: FixtureTensor]
         let gruCell: [String: FixtureTensor]
@@ -151,28 +145,7 @@ struct RecurrentLayerTests {
         }
     }
 
-    static func loadFixture() throws -> Fixture {
-        let url = try #require(Bundle.module.url(forResource: "recurrent", withExtension: "json", subdirectory: "Fixtures"))
-        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
-    }
-
-    /// Sets each of `layer`'s parameters from the fixture entry of the same name; every name must be there.
-    static func load(_ tensors: [String: FixtureTensor], into layer: Layer) throws {
-        for (name, parameter) in layer.namedParameters {
-            let value = try #require(tensors[name], "fixture lacks \(name)")
-            try #require(value.shape == parameter.shape, "\(name): fixture \(value.shape), layer \(parameter.shape)")
-            parameter.value = value.tensor
-        }
-    }
-
-    /// `|a − e| ≤ 1e-5·(1 + |e|)` everywhere.
-    static func expectMatches(_ actual: Tensor, _ expected: FixtureTensor, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(actual.shape == expected.shape, "\(what): shape \(actual.shape), expected \(expected.shape)", sourceLocation: sourceLocation)
-        guard actual.shape == expected.shape else { return }
-        var worst = 0.0
-        for (a, e) in zip(actual.scalars, expected.values) { worst = max(worst, abs(Double(a) - e) / (1 + abs(e))) }
-        #expect(worst <= 1e-5, "\(what): worst error \(worst)", sourceLocation: sourceLocation)
-    }
+    static func loadFixture() throws -> Fixture { try NumPyFixtures.load("recurrent", as: Fixture.self) }
 
     @Test("parity: one step of each cell matches NumPy")
     func cellParity() throws {
@@ -180,10 +153,10 @@ struct RecurrentLayerTests {
         for (kind, tensors) in [(RecurrentCellKind.lstm, fixture.lstmCell), (.gru, fixture.gruCell), (.rnn, fixture.rnnCell)] {
             let input = try #require(tensors["input"]).tensor, hidden = try #require(tensors["hidden"]).tensor
             let cell = Self.cell(kind, inputSize: input.shape[1], hiddenSize: hidden.shape[1])
-            try Self.load(tensors, into: cell)
+            try NumPyFixtures.load(tensors, into: cell)
             let next = cell(input, state: RecurrentState(hidden: hidden, cell: tensors["cell"]?.tensor))
-            Self.expectMatches(next.hidden, try #require(tensors["newHidden"]), "\(kind) hidden")
-            if kind == .lstm { Self.expectMatches(try #require(next.cell), try #require(tensors["newCell"]), "lstm cell") }
+            NumPyFixtures.expectMatches(next.hidden, try #require(tensors["newHidden"]), "\(kind) hidden")
+            if kind == .lstm { NumPyFixtures.expectMatches(try #require(next.cell), try #require(tensors["newCell"]), "lstm cell") }
         }
     }
 
@@ -192,12 +165,12 @@ struct RecurrentLayerTests {
         let f = try Self.loadFixture().lstmSequence
         for reversed in [false, true] {
             let cell = LSTMCell(inputSize: f.inputs.shape[2], hiddenSize: f.hiddenWeight.shape[1], generator: RandomGenerator(seed: 1))
-            try Self.load(["inputWeight": f.inputWeight, "hiddenWeight": f.hiddenWeight, "bias": f.bias], into: cell)
+            try NumPyFixtures.load(["inputWeight": f.inputWeight, "hiddenWeight": f.hiddenWeight, "bias": f.bias], into: cell)
             let (outputs, final) = Recurrent(cell, reversed: reversed)(f.inputs.tensor, lengths: f.lengths)
             let direction = reversed ? "backward" : "forward"
-            Self.expectMatches(outputs, reversed ? f.backwardOutputs : f.forwardOutputs, "\(direction) outputs")
-            Self.expectMatches(final.hidden, reversed ? f.backwardFinalHidden : f.forwardFinalHidden, "\(direction) final hidden")
-            Self.expectMatches(try #require(final.cell), reversed ? f.backwardFinalCell : f.forwardFinalCell, "\(direction) final cell")
+            NumPyFixtures.expectMatches(outputs, reversed ? f.backwardOutputs : f.forwardOutputs, "\(direction) outputs")
+            NumPyFixtures.expectMatches(final.hidden, reversed ? f.backwardFinalHidden : f.forwardFinalHidden, "\(direction) final hidden")
+            NumPyFixtures.expectMatches(try #require(final.cell), reversed ? f.backwardFinalCell : f.forwardFinalCell, "\(direction) final cell")
         }
     }
 
@@ -209,18 +182,18 @@ struct RecurrentLayerTests {
         let additive = AdditiveAttention(
             querySize: querySize, memorySize: memorySize, attentionSize: try #require(additiveCase.queryWeight).shape[0],
             generator: RandomGenerator(seed: 1))
-        try Self.load(
+        try NumPyFixtures.load(
             ["query.weight": try #require(additiveCase.queryWeight), "key.weight": try #require(additiveCase.keyWeight),
              "score.weight": try #require(additiveCase.scoreWeight)],
             into: additive)
         let general = MultiplicativeAttention(querySize: querySize, memorySize: memorySize, general: true, generator: RandomGenerator(seed: 1))
-        try Self.load(["key.weight": try #require(generalCase.keyWeight)], into: general)
+        try NumPyFixtures.load(["key.weight": try #require(generalCase.keyWeight)], into: general)
 
         for (name, attention, f) in [("additive", additive as any SourceAttention, additiveCase), ("general", general, generalCase)] {
             let memory = f.memory.tensor
             let (context, weights) = attention(query: f.query.tensor, keys: attention.keys(for: memory), memory: memory, sourceLengths: f.lengths)
-            Self.expectMatches(weights, f.weights, "\(name) weights")
-            Self.expectMatches(context, f.context, "\(name) context")
+            NumPyFixtures.expectMatches(weights, f.weights, "\(name) weights")
+            NumPyFixtures.expectMatches(context, f.context, "\(name) context")
             let length = memory.shape[1]
             for (b, n) in f.lengths.enumerated() {
                 let row = Array(weights.scalars[(b * length)..<((b + 1) * length)])

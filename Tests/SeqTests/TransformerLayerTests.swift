@@ -61,12 +61,6 @@ struct TransformerLayerTests {
 
     // MARK: Parity with NumPy
 
-    struct FixtureTensor: Decodable {
-        let shape: [Int]
-        let data: [Double]
-        var tensor: Tensor { Tensor(shape: shape, scalars: data.map(Float.init)) }
-    }
-
     struct AttentionCase: Decodable {
         let modelSize: Int, heads: Int
         let memoryLengths: [Int]
@@ -88,43 +82,20 @@ struct TransformerLayerTests {
         let encoderLayers: [EncoderCase]
     }
 
-    static func loadFixture() throws -> Fixture {
-        let url = try #require(Bundle.module.url(forResource: "transformer", withExtension: "json", subdirectory: "Fixtures"))
-        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
-    }
-
-    /// Sets every parameter of `layer` by name from the fixture; all names must match both ways.
-    static func load(_ parameters: [String: FixtureTensor], into layer: Layer) throws {
-        let named = layer.namedParameters
-        #expect(Set(named.map(\.name)) == Set(parameters.keys), "fixture and layer name different parameters")
-        for (name, parameter) in named {
-            let value = try #require(parameters[name], "fixture lacks \(name)")
-            try #require(value.shape == parameter.shape, "\(name): fixture \(value.shape), layer \(parameter.shape)")
-            parameter.value = value.tensor
-        }
-    }
-
-    /// `|a − e| ≤ 1e-5 + 1e-5·|e|` everywhere; returns the worst excess for the message.
-    static func expectMatches(_ actual: Tensor, _ expected: FixtureTensor, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(actual.shape == expected.shape, "\(what): shape \(actual.shape), expected \(expected.shape)", sourceLocation: sourceLocation)
-        guard actual.shape == expected.shape else { return }
-        var worst = 0.0
-        for (a, e) in zip(actual.scalars, expected.data) { worst = max(worst, abs(Double(a) - e) / (1 + abs(e))) }
-        #expect(worst <= 1e-5, "\(what): worst error \(worst)", sourceLocation: sourceLocation)
-    }
+    static func loadFixture() throws -> Fixture { try NumPyFixtures.load("transformer", as: Fixture.self) }
 
     @Test("multi-head attention with a padding mask matches NumPy")
     func attentionParity() throws {
         let fixture = try Self.loadFixture().attention
         let attention = MultiHeadAttention(modelSize: fixture.modelSize, heads: fixture.heads, generator: RandomGenerator(seed: 1))
-        try Self.load(fixture.parameters, into: attention)
+        try NumPyFixtures.load(fixture.parameters, into: attention, usingEvery: true)
         let mask = TokenBatch(
             ids: Array(repeating: 1, count: fixture.memoryLengths.count * fixture.memory.shape[1]),
             lengths: fixture.memoryLengths, length: fixture.memory.shape[1]
         ).paddingMask
         let (output, weights) = withoutGradients { attention(fixture.queries.tensor, memory: fixture.memory.tensor, mask: mask) }
-        Self.expectMatches(output, fixture.output, "output")
-        Self.expectMatches(weights, fixture.weights, "weights")
+        NumPyFixtures.expectMatches(output, fixture.output, "output")
+        NumPyFixtures.expectMatches(weights, fixture.weights, "weights")
     }
 
     @Test("a full encoder layer matches NumPy (pre-norm ReLU, post-norm GELU)")
@@ -135,12 +106,12 @@ struct TransformerLayerTests {
             let layer = TransformerEncoderLayer(
                 modelSize: fixture.modelSize, heads: fixture.heads, feedForwardSize: fixture.feedForwardSize,
                 activation: fixture.activation, normalization: fixture.normalization, generator: RandomGenerator(seed: 1))
-            try Self.load(fixture.parameters, into: layer)
+            try NumPyFixtures.load(fixture.parameters, into: layer, usingEvery: true)
             let length = fixture.input.shape[1]
             let mask = TokenBatch(ids: Array(repeating: 1, count: fixture.lengths.count * length), lengths: fixture.lengths, length: length).paddingMask
             let (output, attention) = withoutGradients { layer(fixture.input.tensor, mask: mask) }
-            Self.expectMatches(output, fixture.output, "\(fixture.name) output")
-            Self.expectMatches(attention, fixture.attention, "\(fixture.name) attention")
+            NumPyFixtures.expectMatches(output, fixture.output, "\(fixture.name) output")
+            NumPyFixtures.expectMatches(attention, fixture.attention, "\(fixture.name) attention")
         }
     }
 }
