@@ -99,8 +99,8 @@ public enum GEMM {
                 rows = UnsafePointer(buffer)
             }
             defer { gathered?.deallocate() }
-            // A few parts per thread, so that a thread that starts late takes fewer.
-            let parts = m * n * k >= rowKernelSplitWork ? Swift.max(1, Swift.min(4 * threadCount, n / 64)) : 1
+            // One band of columns per thread (more bands measured no better).
+            let parts = m * n * k >= rowKernelSplitWork ? Swift.max(1, Swift.min(threadCount, n / 32)) : 1
             let a = rows
             Parallel.forEachPart(units: n, parts: parts) { _, columns in
                 dotRows(a, b, into: c, m: m, n: n, k: k, columns: columns, accumulate: accumulate)

@@ -125,8 +125,6 @@ enum Kernels {
         return 0
     }
 
-    /// Writes `exp(x - shift)` to `y` and returns the sum of what it wrote.
-    @inline(__always)
     /// `log Σ exp(x[i])`, stably (the maximum is factored out); `−∞` for an empty or all-`−∞` row.
     static func logSumExp(_ x: UnsafePointer<Float>, count: Int) -> Float {
         let shift = maximum(x, count: count)
@@ -143,6 +141,8 @@ enum Kernels {
         return shift + logf(total)
     }
 
+    /// Writes `exp(x - shift)` to `y` and returns the sum of what it wrote.
+    @inline(__always)
     static func shiftedExp(_ x: UnsafePointer<Float>, shift: Float, into y: UnsafeMutablePointer<Float>, count: Int) -> Float {
         for i in 0..<count { y[i] = fastExp(x[i] - shift) }
         return sum(UnsafePointer(y), count: count)

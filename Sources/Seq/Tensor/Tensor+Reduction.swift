@@ -42,10 +42,18 @@ extension Tensor {
         return Tensor.broadcastApply(.add, Tensor(zeros: target), detached())
     }
 
-    /// Index of the largest element along the last axis, for each row.
+    /// Index of the largest element along the last axis, for each row (the first on ties; NaN
+    /// is never the largest; 0 for a row with nothing larger than −∞).
     public func argmaxLastAxis() -> [Int] {
         let width = shape.last ?? 1
         let rows = count / Swift.max(width, 1)
-        return (0..<rows).map { Kernels.argmax(storage.pointer + $0 * width, count: width) }
+        let x = storage.pointer
+        return [Int](unsafeUninitializedCapacity: rows) { result, initialized in
+            let out = result.baseAddress!
+            Parallel.forEachPart(units: rows, costPerUnit: width) { part in
+                for r in part { out[r] = Kernels.argmax(x + r * width, count: width) }
+            }
+            initialized = rows
+        }
     }
 }

@@ -64,15 +64,14 @@ public struct GreedySearch: SequenceSearch {
             nextSentences.removeAll(keepingCapacity: true)
             nextScores.removeAll(keepingCapacity: true)
             nextInputs.removeAll(keepingCapacity: true)
+            let largest = logits.argmaxLastAxis()
             logits.withUnsafeBufferPointer { x in
                 for r in sentences.indices {
                     let row = x.baseAddress! + r * vocabulary
-                    let base = scores[r], normalizer = normalizers[r]
-                    var best = -Float.infinity, token = -1
-                    for v in 0..<vocabulary {
-                        let candidate = base + (row[v] - normalizer)
-                        if candidate > best { best = candidate; token = v }
-                    }
+                    // The largest logit is the most probable token; −1 when every id is forbidden.
+                    let token = row[largest[r]] > -.infinity ? largest[r] : -1
+                    let normalizer = normalizers[r]
+                    let best = token < 0 ? -.infinity : scores[r] + (row[token] - normalizer)
                     let sentence = sentences[r]
                     if token < 0 || token == end || level + 1 == start.limits[sentence] {
                         // Done: `</s>` (or nothing left to generate), or cut at the limit.
