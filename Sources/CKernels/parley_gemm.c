@@ -218,21 +218,21 @@ static void gemm_part(void *context, int part) {
     scratch_pair *pair = thread_scratch();
     float *packed_a = pair ? scratch(&pair->a, &pair->a_count, (size_t)round_up(rows < MC ? rows : MC, MR) * depth) : NULL;
     float *packed_b = pair ? scratch(&pair->b, &pair->b_count, (size_t)round_up(cols < NC ? cols : NC, NR) * depth) : NULL;
+    /* The band's corner: rows of op(A) and C, or columns of op(B) and C. */
+    const float *a = job->a, *b = job->b;
+    float *c = job->c;
     if (job->split_rows) {
-        const float *a = job->trans_a ? job->a + start : job->a + (long)start * job->lda;
-        if (!packed_a || !packed_b)
-            gemm_unpacked(job->trans_a, job->trans_b, rows, cols, job->k, a, job->lda, job->b, job->ldb,
-                          job->c + (long)start * job->ldc, job->ldc, job->accumulate);
-        else gemm_serial(job->trans_a, job->trans_b, rows, cols, job->k, a, job->lda, job->b, job->ldb,
-                    job->c + (long)start * job->ldc, job->ldc, job->accumulate, packed_a, packed_b);
+        a += job->trans_a ? start : (long)start * job->lda;
+        c += (long)start * job->ldc;
     } else {
-        const float *b = job->trans_b ? job->b + (long)start * job->ldb : job->b + start;
-        if (!packed_a || !packed_b)
-            gemm_unpacked(job->trans_a, job->trans_b, rows, cols, job->k, job->a, job->lda, b, job->ldb,
-                          job->c + start, job->ldc, job->accumulate);
-        else gemm_serial(job->trans_a, job->trans_b, rows, cols, job->k, job->a, job->lda, b, job->ldb,
-                    job->c + start, job->ldc, job->accumulate, packed_a, packed_b);
+        b += job->trans_b ? (long)start * job->ldb : start;
+        c += start;
     }
+    if (!packed_a || !packed_b)
+        gemm_unpacked(job->trans_a, job->trans_b, rows, cols, job->k, a, job->lda, b, job->ldb, c, job->ldc, job->accumulate);
+    else
+        gemm_serial(job->trans_a, job->trans_b, rows, cols, job->k, a, job->lda, b, job->ldb, c, job->ldc, job->accumulate,
+                    packed_a, packed_b);
 }
 
 int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,

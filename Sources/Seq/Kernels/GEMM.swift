@@ -29,7 +29,10 @@ public enum GEMM {
     static let rowKernelSplitWork = 1 << 15
     /// Products with at least this many multiply-adds (and more rows than the row kernels take)
     /// use the packed AVX-512 kernel (`parley_gemm.c`) when the CPU has it.
-    nonisolated(unsafe) static var packedKernelMinimumWork = 1 << 12
+    static let packedKernelMinimumWork = 1 << 12
+    /// Packed-kernel products with at least this many multiply-adds are split into bands over
+    /// `threadCount` threads (attention's per-head products stay whole).
+    static let packedKernelSplitWork = 1 << 20
     /// The thread count given to `setThreadCount` (BLAS, the row kernels and `Parallel`).
     static var threadCount: Int { Int(parley_pool_threads()) }
     /// Whether the few-row dot-form products use the AVX-512 kernel (CKernels) rather than the
@@ -61,7 +64,7 @@ public enum GEMM {
             // BLAS picks its kernels by CPU model (or OPENBLAS_CORETYPE) and may run AVX2 on a
             // core with AVX-512; the packed kernel measured 1.5–1.9× OpenBLAS's AVX2 kernels on
             // the training shapes.
-            let parts = m * n * k >= rowKernelSplitWork * 32 ? threadCount : 1
+            let parts = m * n * k >= packedKernelSplitWork ? threadCount : 1
             parley_sgemm_avx512(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k),
                                 a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
                                 c, Int32(n), accumulate ? 1 : 0, Int32(parts))
@@ -146,7 +149,8 @@ public enum GEMM {
         }
     }
 
-    /// Sets how many threads BLAS may use (OpenBLAS only; Accelerate manages its own).
+    /// Sets how many threads the worker team (the AVX-512 kernels and `Parallel`) and BLAS may use
+    /// (OpenBLAS only; Accelerate manages its own).
     public static func setThreadCount(_ count: Int) {
         parley_pool_set_threads(Int32(Swift.max(1, count)))
         #if !canImport(Accelerate)

@@ -6,9 +6,9 @@ import CKernels
 /// The threads are a team of workers that poll for the next job for a while before sleeping
 /// (`parley_pool.c`): decoding one sentence is a chain of products that take a few microseconds
 /// each, shorter than waking a sleeping thread, so with Dispatch a second thread made them slower.
-/// Matrix products too large for the few-row kernels run on every core through BLAS; before the
-/// rest of a training step (activations, layer norms, softmax, cross-entropy, the optimiser) was
-/// split here, it took a third of a Transformer step on two cores.
+/// The packed GEMM shares out its bands here too; before the rest of a training step
+/// (activations, layer norms, softmax, cross-entropy, the optimiser) was split here, it took a
+/// third of a Transformer step on two cores.
 enum Parallel {
     /// The least work (roughly, elements touched) worth giving to a second thread.
     static let minimumWorkPerPart = 1 << 14

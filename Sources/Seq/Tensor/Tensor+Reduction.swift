@@ -45,13 +45,17 @@ extension Tensor {
     /// Index of the largest element along the last axis, for each row (the first on ties; NaN
     /// is never the largest; 0 for a row with nothing larger than −∞).
     public func argmaxLastAxis() -> [Int] {
-        let width = shape.last ?? 1
-        let rows = count / Swift.max(width, 1)
-        let x = storage.pointer
-        return [Int](unsafeUninitializedCapacity: rows) { result, initialized in
+        mapRows(Kernels.argmax)
+    }
+
+    /// `transform(row, width)` for every row over the last axis, rows split over the threads.
+    func mapRows<Result>(_ transform: (UnsafePointer<Float>, Int) -> Result) -> [Result] {
+        let width = shape.last ?? 1, rows = count / Swift.max(width, 1)
+        let x = UnsafePointer(storage.pointer)
+        return [Result](unsafeUninitializedCapacity: rows) { result, initialized in
             let out = result.baseAddress!
             Parallel.forEachPart(units: rows, costPerUnit: width) { part in
-                for r in part { out[r] = Kernels.argmax(x + r * width, count: width) }
+                for r in part { (out + r).initialize(to: transform(x + r * width, width)) }
             }
             initialized = rows
         }

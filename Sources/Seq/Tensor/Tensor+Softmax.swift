@@ -33,16 +33,7 @@ extension Tensor {
     /// materialising the softmax: `x[r, j] − result[r]` is the log-probability. A row of `−∞`
     /// gives `−∞`. Not recorded for gradients (a search's normaliser).
     public func rowLogSumExp() -> [Float] {
-        let width = shape.last ?? 1, rows = count / Swift.max(width, 1)
-        guard width > 0 else { return [Float](repeating: -.infinity, count: rows) }
-        let x = storage.pointer
-        return [Float](unsafeUninitializedCapacity: rows) { result, initialized in
-            let out = result.baseAddress!
-            Parallel.forEachPart(units: rows, costPerUnit: width) { part in
-                for r in part { out[r] = Kernels.logSumExp(x + r * width, count: width) }
-            }
-            initialized = rows
-        }
+        mapRows(Kernels.logSumExp)
     }
 
     /// Log-softmax over the last axis, computed stably.
