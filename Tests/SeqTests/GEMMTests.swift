@@ -15,7 +15,7 @@ struct GEMMTests {
         shapes.append((5, 8000 / 8 * 2 + 3, 256))   // splits its columns over the threads
         shapes.append((8, 1030, 130))
         // Up to the AVX-512 kernel's row limit: blocks of 8 rows against panels of 64 columns.
-        shapes += [(17, 130, 100), (32, 200, 256), (48, 70, 33)]
+        shapes += [(17, 130, 100), (32, 200, 256), (48, 70, 33), (80, 45, 70)]
         return shapes
     }()
 

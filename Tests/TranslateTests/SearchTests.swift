@@ -363,6 +363,26 @@ struct SearchTests {
         }
     }
 
+    @Test("a batch large enough to be decoded in shares (one search per thread) gives each sentence what it gets alone",
+          arguments: [ModelKind.transformer, .bahdanau])
+    func sharesEqualAlone(kind: ModelKind) throws {
+        #expect(Parallel.threadCount >= 2, "the engine's default team has two threads")
+        let model = try tinyModel(kind)
+        // 19 sentences of mixed lengths: two shares of 10 and 9, dealt out in turn.
+        let sources = sentences((0..<19).map { ($0 * 7) % 10 + 1 }, vocabulary: 20, seed: 11)
+        let length = OutputLength(ratio: 1, offset: 3, maximum: 12)
+        for search in [GreedySearch(outputLength: length) as any SequenceSearch,
+                       BeamSearch(width: 3, lengthPenalty: 0.6, nBest: 2, outputLength: length)] {
+            let batched = search.decode(sources, model: model)
+            #expect(batched.count == sources.count)
+            for (source, together) in zip(sources, batched) {
+                let alone = search.decode([source], model: model)[0]
+                #expect(together.map(\.tokens) == alone.map(\.tokens), "\(kind) \(search)")
+                for (a, b) in zip(together, alone) { #expect(abs(a.score - b.score) < 1e-4) }
+            }
+        }
+    }
+
     @Test("the attention of the decoded hypothesis equals teacher-forced attention; rows sum to 1",
           arguments: [ModelKind.transformer, .bahdanau])
     func attentionOfChosenHypothesis(kind: ModelKind) throws {

@@ -21,8 +21,11 @@ public enum GEMM {
     /// (beam search over one sentence multiplies 5 rows at a time).
     static let rowKernelLimit = 8
     /// Products with up to this many rows in the dot form (`B` transposed: a weight matrix
-    /// `[out, in]`) use the AVX-512 kernel when the CPU has it (greedy search at batch 32).
-    static let avx512RowLimit = 48
+    /// `[out, in]`) use the AVX-512 kernel when the CPU has it (greedy search at batch 32, beam
+    /// search over a share of 16 sentences: 80 rows). Measured on one thread against the packed
+    /// kernel, which must pack the weight first: even at 64–80 rows (10.3 vs 14.2 ms for
+    /// 80 × 8000 × 1024), behind from 96.
+    static let avx512RowLimit = 80
     /// Row-kernel products with at least this many multiply-adds are split by columns over
     /// `threadCount` threads (a 256×256 weight times one row is 65,536: 4.5 µs on one core,
     /// 2.4 µs on two through the worker team).

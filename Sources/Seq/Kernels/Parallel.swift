@@ -9,7 +9,14 @@ import CKernels
 /// The packed GEMM shares out its bands here too; before the rest of a training step
 /// (activations, layer norms, softmax, cross-entropy, the optimiser) was split here, it took a
 /// third of a Transformer step on two cores.
-enum Parallel {
+///
+/// Callers outside the engine use `run(parts:_:)` for work that splits into shares needing no
+/// synchronisation (decoding a large batch as one group of sentences per thread): operations
+/// inside a share then run on that share's thread alone.
+public enum Parallel {
+    /// How many threads the team may use (set with `GEMM.setThreadCount`), the caller included.
+    public static var threadCount: Int { GEMM.threadCount }
+
     /// The least work (roughly, elements touched) worth giving to a second thread.
     static let minimumWorkPerPart = 1 << 14
 
@@ -38,7 +45,9 @@ enum Parallel {
     }
 
     /// Calls `body(part)` for every part in `0..<parts` on the worker team; returns when all have run.
-    static func run(parts: Int, _ body: (Int) -> Void) {
+    /// A call made while another job runs (from inside `body`, or from another thread) runs all of
+    /// its parts on the calling thread.
+    public static func run(parts: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in
             var task = body
             withUnsafeMutablePointer(to: &task) { task in

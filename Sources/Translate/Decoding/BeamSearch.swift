@@ -66,7 +66,7 @@ public struct BeamSearch: SequenceSearch {
     /// - Returns: per sentence, up to `nBest` hypotheses ordered by `normalizedScore` (best first).
     public func decode(_ sources: [[Int]], model: any EncoderDecoder) -> [[Hypothesis]] {
         guard !sources.isEmpty else { return [] }
-        return withoutGradients { run(sources, model: model) }
+        return SentenceShares.decode(sources) { run($0, model: model) }
     }
 
     /// A sentence still being searched: its rows in the current level, its finished hypotheses.

@@ -29,7 +29,7 @@ public struct GreedySearch: SequenceSearch {
     /// Decodes the sources (ids, no padding) as one batch; one hypothesis per sentence.
     public func decode(_ sources: [[Int]], model: any EncoderDecoder) -> [[Hypothesis]] {
         guard !sources.isEmpty else { return [] }
-        return withoutGradients { run(sources, model: model) }
+        return SentenceShares.decode(sources) { run($0, model: model) }
     }
 
     private func run(_ sources: [[Int]], model: any EncoderDecoder) -> [[Hypothesis]] {
