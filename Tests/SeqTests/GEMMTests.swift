@@ -22,16 +22,27 @@ struct GEMMTests {
     /// `c (+)= op(a)·op(b)` through `GEMM.multiply`, starting from `start` (or NaN when not
     /// accumulating, so that an unwritten element shows), and its largest relative error against
     /// a double-precision reference. `op(a)` is m×k and `op(b)` k×n, as `GEMM.multiply` takes them.
+    /// With `weight`, `b` is that parameter's value (`[n, k]`, `B` transposed) and the product runs
+    /// outside gradient recording, as decoding's products do: on its packed copy.
     static func productError(
         _ a: [Float], _ b: [Float], m: Int, n: Int, k: Int,
-        transposeA: Bool = false, transposeB: Bool = true, accumulatingOnto start: [Float]? = nil
+        transposeA: Bool = false, transposeB: Bool = true, accumulatingOnto start: [Float]? = nil,
+        weight: Parameter? = nil
     ) -> Double {
         var c = start ?? [Float](repeating: .nan, count: m * n)
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 c.withUnsafeMutableBufferPointer { c in
-                    GEMM.multiply(a.baseAddress!, transposeA: transposeA, b.baseAddress!, transposeB: transposeB,
-                                  into: c.baseAddress!, m: m, n: n, k: k, accumulate: start != nil)
+                    if let weight {
+                        let storage = weight.value.storage
+                        withoutGradients {
+                            GEMM.multiply(a.baseAddress!, transposeA: transposeA, storage.pointer, transposeB: true,
+                                          into: c.baseAddress!, m: m, n: n, k: k, accumulate: start != nil, weight: storage)
+                        }
+                    } else {
+                        GEMM.multiply(a.baseAddress!, transposeA: transposeA, b.baseAddress!, transposeB: transposeB,
+                                      into: c.baseAddress!, m: m, n: n, k: k, accumulate: start != nil)
+                    }
                 }
             }
         }
@@ -126,5 +137,67 @@ struct GEMMTests {
                 }
             }
         }
+    }
+
+    @Test("products with a weight kept packed for decoding equal a double-precision reference")
+    func packedWeightProducts() {
+        let random = RandomGenerator(seed: 17)
+        // 9–80 rows (ragged against the 8-row tile), columns ragged against the 48-wide panels,
+        // depths across several 128-deep slices.
+        let shapes: [(m: Int, n: Int, k: Int)] = [(9, 1, 1), (16, 47, 33), (23, 48, 128), (48, 97, 129), (80, 130, 300), (12, 8000 / 50, 256)]
+        for (m, n, k) in shapes {
+            for transposeA in [false, true] {
+                let a = (0..<(m * k)).map { _ in random.uniform(-1, 1) }
+                let b = (0..<(n * k)).map { _ in random.uniform(-1, 1) }
+                let weight = Parameter(Tensor(shape: [n, k], scalars: b))
+                let start = (0..<(m * n)).map { _ in random.uniform(-1, 1) }
+                for onto in [nil, start] {
+                    // Twice: the first product packs the weight, the second reuses the copy.
+                    for use in 1...2 {
+                        let error = Self.productError(a, b, m: m, n: n, k: k, transposeA: transposeA, accumulatingOnto: onto, weight: weight)
+                        #expect(error < 2e-5, "\(m)×\(n)×\(k) transposeA \(transposeA) accumulate \(onto != nil) use \(use): relative error \(error)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("a weight's packed copy is re-made after every kind of write to a parameter")
+    func packedWeightInvalidation() {
+        let rows = 16, inputs = 40, outputs = 30
+        let random = RandomGenerator(seed: 23)
+        let x = Tensor(shape: [rows, inputs], scalars: (0..<(rows * inputs)).map { _ in random.uniform(-1, 1) })
+        let weight = Parameter(Tensor(shape: [outputs, inputs], scalars: (0..<(outputs * inputs)).map { _ in random.uniform(-1, 1) }))
+        let bias = Parameter(Tensor(zeros: [outputs]))
+        /// The largest difference between the decoding product (packed copy) and a double-precision
+        /// one from the parameters' current elements.
+        func error() -> Double {
+            let decoded = withoutGradients { Tensor.affine(x, weight: weight.value, bias: bias.value) }.scalars
+            let w = weight.value.scalars, xs = x.scalars, b = bias.value.scalars
+            var worst = 0.0
+            for i in 0..<rows {
+                for j in 0..<outputs {
+                    var expected = Double(b[j])
+                    for p in 0..<inputs { expected += Double(xs[i * inputs + p]) * Double(w[j * inputs + p]) }
+                    worst = max(worst, abs(Double(decoded[i * outputs + j]) - expected))
+                }
+            }
+            return worst
+        }
+        #expect(error() < 1e-4, "first use")
+        weight.value = Tensor(shape: [outputs, inputs], scalars: (0..<(outputs * inputs)).map { _ in random.uniform(-1, 1) })
+        #expect(error() < 1e-4, "after setting the value (as checkpoint loading does)")
+        let list = ParameterList(named: [("weight", weight), ("bias", bias)])
+        #expect(error() < 1e-4, "after moving into flat buffers")
+        let adam = Adam(parameters: list, learningRate: 0.1)
+        Tensor.affine(x, weight: weight.value, bias: bias.value).sum().backward()
+        adam.step()
+        #expect(error() < 1e-4, "after an optimiser step")
+        weight.valueStorage.pointer[3] += 1
+        #expect(error() < 1e-4, "after a write through valueStorage")
+        let kept = weight.value.storage.pointer
+        kept[5] -= 1
+        PackedWeights.invalidate()
+        #expect(error() < 1e-4, "after a write through a kept pointer and invalidate()")
     }
 }

@@ -1,6 +1,8 @@
 #ifndef PARLEY_KERNELS_H
 #define PARLEY_KERNELS_H
 
+#include <stddef.h>
+
 /* Hand-written AVX-512 kernels for the shapes BLAS handles badly, chosen at run time, and the
  * worker team that runs parallel loops.
  * Plain C types only, so that Swift imports this header without any platform module. */
@@ -26,6 +28,17 @@ void parley_dot_rows_avx512(const float *a, const float *b, float *c,
 int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
                         const float *a, int lda, const float *b, int ldb,
                         float *c, int ldc, int accumulate, int parts);
+
+/* Weight matrices packed once for many products (decoding; parley_gemm.c). w is [n, k] row-major;
+ * parley_pack_weights writes parley_packed_weights_count(n, k) floats.
+ * parley_sgemm_packed_weights: c (+)= op(a)·wᵀ, op(a) m×k (a is k×m when trans_a), reading w
+ * from `packed` (w itself only if this thread cannot get its scratch memory); `parts` bands of
+ * columns on the worker team. Returns 0, or -1 when no AVX-512 kernel is compiled in. */
+size_t parley_packed_weights_count(int n, int k);
+void parley_pack_weights(const float *w, int n, int k, float *packed);
+int parley_sgemm_packed_weights(int trans_a, int m, int n, int k, const float *a, int lda,
+                                const float *w, const float *packed, float *c, int ldc,
+                                int accumulate, int parts);
 
 /* The worker team behind Parley's parallel loops (parley_pool.c).
  * Sets how many threads a job may use, the caller included (default 2; workers start when a job

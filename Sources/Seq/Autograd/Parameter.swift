@@ -13,6 +13,7 @@ public final class Parameter {
     public init(_ initial: Tensor) {
         shape = initial.shape
         storage = initial.storage.copy()
+        storage.isWeight = true
         gradientStorage = TensorStorage(count: initial.count)
     }
 
@@ -24,6 +25,7 @@ public final class Parameter {
         set {
             precondition(newValue.shape == shape, "parameter of shape \(shape) set to \(newValue.shape)")
             storage.pointer.update(from: newValue.storage.pointer, count: storage.count)
+            PackedWeights.invalidate()
         }
     }
 
@@ -33,8 +35,12 @@ public final class Parameter {
     /// The number of elements.
     public var count: Int { storage.count }
 
-    /// The value's storage, for optimisers that update it in place.
-    public var valueStorage: TensorStorage { storage }
+    /// The value's storage, for optimisers that update it in place (taking it marks decoding's
+    /// packed copies of the weights stale).
+    public var valueStorage: TensorStorage {
+        PackedWeights.invalidate()
+        return storage
+    }
     /// The gradient's storage, for optimisers and all-reduce.
     public var gradientStorageView: TensorStorage { gradientStorage }
 
@@ -51,6 +57,7 @@ public final class Parameter {
     /// Moves value and gradient into views of the given flat buffers (contents preserved).
     func relocate(values: TensorStorage, gradients: TensorStorage, offset: Int) {
         let newValue = TensorStorage(viewing: values, offset: offset, count: count)
+        newValue.isWeight = true
         newValue.pointer.update(from: storage.pointer, count: count)
         let newGradient = TensorStorage(viewing: gradients, offset: offset, count: count)
         newGradient.pointer.update(from: gradientStorage.pointer, count: count)

@@ -10,7 +10,10 @@ import Glibc
 
 /// Single-precision matrix products: `C = op(A)·op(B)` (or `C += …`), row-major.
 ///
-/// Three paths, by shape:
+/// Four paths, by shape:
+/// - a parameter's weight as `Bᵀ` times 9–80 rows outside gradient recording (batched decoding):
+///   the weight's packed copy, made by the first such product and kept until a parameter is
+///   written (`PackedWeights`);
 /// - very few rows (decoding one sentence multiplies a 1×512 row by a 512×2048 matrix): the
 ///   few-row kernels, which read the weights in place (BLAS would pack them first), with their
 ///   columns split over the worker team;
@@ -46,15 +49,26 @@ public enum GEMM {
         parley_kernels_have_avx512() == 1 && getenv("PARLEY_NO_AVX512").map { String(cString: $0) } != "1"
 
     /// `C[m×n] (+)= op(A)[m×k] · op(B)[k×n]`, all row-major; `A` is `[k×m]` when transposed, `B` is `[n×k]`.
+    ///
+    /// - Parameter weight: the storage `B` points to when it is a whole weight matrix `[n, k]`:
+    ///   outside gradient recording, products of 9 to `avx512RowLimit` rows then use a packed
+    ///   copy of it kept for later products (`PackedWeights`).
     public static func multiply(
         _ a: UnsafePointer<Float>, transposeA: Bool,
         _ b: UnsafePointer<Float>, transposeB: Bool,
         into c: UnsafeMutablePointer<Float>,
-        m: Int, n: Int, k: Int, accumulate: Bool = false
+        m: Int, n: Int, k: Int, accumulate: Bool = false, weight: TensorStorage? = nil
     ) {
         if m == 0 || n == 0 { return }
         if k == 0 {
             if !accumulate { c.update(repeating: 0, count: m * n) }
+            return
+        }
+        if let weight, transposeB, m > rowKernelLimit, m <= avx512RowLimit, usesAVX512Kernels, !Autograd.isRecording,
+           weight.pointer == UnsafeMutablePointer(mutating: b), let packed = PackedWeights.copy(of: weight, n: n, k: k) {
+            let parts = m * n * k >= rowKernelSplitWork ? threadCount : 1
+            parley_sgemm_packed_weights(transposeA ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k),
+                                        b, packed, c, Int32(n), accumulate ? 1 : 0, Int32(parts))
             return
         }
         // Packing a weight matrix costs OpenBLAS about as much as multiplying it by a few rows;

@@ -6,8 +6,13 @@
 public final class ParameterList {
     /// Each parameter with its dotted name and its offset into the flat buffers.
     public let entries: [(name: String, parameter: Parameter, offset: Int)]
-    /// All parameter values, concatenated.
-    public let values: TensorStorage
+    /// All parameter values, concatenated. Taking them (to update them in place) marks decoding's
+    /// packed copies of the weights stale.
+    public var values: TensorStorage {
+        PackedWeights.invalidate()
+        return flatValues
+    }
+    private let flatValues: TensorStorage
     /// All parameter gradients, concatenated.
     public let gradients: TensorStorage
 
@@ -25,7 +30,8 @@ public final class ParameterList {
         var identities = Set<ObjectIdentifier>()
         for entry in named where identities.insert(ObjectIdentifier(entry.parameter)).inserted { unique.append(entry) }
         let total = unique.reduce(0) { $0 + $1.parameter.count }
-        values = TensorStorage(count: total)
+        let values = TensorStorage(count: total)
+        flatValues = values
         gradients = TensorStorage(count: total)
         var offset = 0
         var entries: [(name: String, parameter: Parameter, offset: Int)] = []
@@ -41,7 +47,7 @@ public final class ParameterList {
     }
 
     /// The total number of scalars.
-    public var count: Int { values.count }
+    public var count: Int { flatValues.count }
 
     /// Sets every gradient to zero.
     public func zeroGradients() {

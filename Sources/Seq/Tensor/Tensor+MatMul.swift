@@ -38,7 +38,7 @@ extension Tensor {
         let out = result.storage.pointer, b = bias.storage.pointer
         for row in 0..<rows { (out + row * outputs).update(from: b, count: outputs) }
         GEMM.multiply(x.storage.pointer, transposeA: false, weight.storage.pointer, transposeB: true,
-                      into: out, m: rows, n: outputs, k: inputs, accumulate: true)
+                      into: out, m: rows, n: outputs, k: inputs, accumulate: true, weight: weight.storage)
         guard tracks([x, weight, bias]) else { return result }
         let xv = x.detached(), wv = weight.detached()
         return result.recorded(from: [x, weight, bias]) { g in
@@ -81,7 +81,8 @@ extension Tensor {
         var result = Tensor(uninitialized: batchShape + [m, n])
         if bStride == 0 && aStride != 0 && !transposeA {
             // A shared right operand: one product over all the rows of a.
-            GEMM.multiply(x, transposeA: false, y, transposeB: transposeB, into: result.storage.pointer, m: m * batch, n: n, k: k)
+            GEMM.multiply(x, transposeA: false, y, transposeB: transposeB, into: result.storage.pointer, m: m * batch, n: n, k: k,
+                          weight: b.storage)
         } else {
             // Many small products (attention: one per sentence and head) are shared out whole over
             // the worker team; each is too small to split.
@@ -89,7 +90,7 @@ extension Tensor {
             Parallel.forEachPart(units: batch, costPerUnit: m * n * k) { products in
                 for i in products {
                     GEMM.multiply(x + i * aStride, transposeA: transposeA, y + i * bStride, transposeB: transposeB,
-                                  into: out + i * m * n, m: m, n: n, k: k)
+                                  into: out + i * m * n, m: m, n: n, k: k, weight: bStride == 0 ? b.storage : nil)
                 }
             }
         }

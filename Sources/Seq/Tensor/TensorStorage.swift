@@ -39,8 +39,19 @@ public final class TensorStorage {
         self.capacity = 0
     }
 
+    /// Set on a parameter's storage: decoding's products may keep a packed copy of it (`PackedWeights`).
+    var isWeight = false
+    /// That copy, if one was made.
+    var packedCopy: PackedWeights.Copy?
+
     deinit {
+        releasePackedCopy()
         if base == nil { BufferPool.release(pointer, capacity: capacity) }
+    }
+
+    func releasePackedCopy() {
+        if let packedCopy { BufferPool.release(packedCopy.pointer, capacity: packedCopy.capacity) }
+        packedCopy = nil
     }
 
     /// The elements as a buffer.
