@@ -6,10 +6,11 @@ import Foundation
 /// A decoder multiplies the same weights by a few dozen rows at every step (a share of 16
 /// sentences in greedy search, 80 hypotheses in beam search). The few-row kernel reads a weight in
 /// place at about 60 % of the FMA peak; the packed kernel runs at about 85 % but must pack the
-/// weight first, which costs as much as multiplying it by 32 rows. So the first
-/// such product on a parameter's weight, outside gradient recording, packs it
-/// (`parley_pack_weights`) and keeps the copy with the weight's storage; later products reuse it
-/// (`parley_sgemm_packed_weights`) until a write to any parameter makes every copy stale.
+/// weight first, which costs as much as multiplying it by 32 rows. So the first such product on a
+/// parameter's weight, outside gradient recording, packs it (`parley_pack_weights`) and keeps the
+/// copy with the weight's storage; later products reuse it (`parley_sgemm_packed_weights`) until
+/// a write to any parameter makes every copy stale. Training records gradients and never uses
+/// them; a translating process keeps one copy of each decoder weight besides the weight.
 ///
 /// The engine's own writers invalidate the copies: setting `Parameter.value` (checkpoint loading),
 /// taking `Parameter.valueStorage` or `ParameterList.values` (the optimisers' steps). Code that
