@@ -205,27 +205,35 @@ struct TransformerTests {
             }
             // The self-attention cache grows by exactly one position per step.
             #expect(state["decoder.layers.1.selfKeys"].shape == [3, 4, t + 1, 4])
-            #expect(state["decoder.layers.0.crossValues"].shape == [3, 4, 5, 4])
+            // Cross-attention keys and values are per source, computed once.
+            #expect(state.sourceTensors["decoder.layers.0.crossValues"]?.shape == [3, 4, 5, 4])
         }
     }
 
-    @Test("selecting reorders the decoder state for beam search")
-    func selectingState() throws {
+    @Test("selecting reorders the decoder state for beam search; per-source keys serve any layout of rows",
+          arguments: [[1, 0, 1], [0, 0, 1, 1], [1, 1], [0]])
+    func selectingState(rows: [Int]) throws {
         let model = try Self.model(Self.configuration())
         let sources = [[3, 4, 5, 6], [7, 8]]
         var state = withoutGradients { model.encode(TokenBatch(sources, paddingID: 0)) }
         _ = withoutGradients { model.decodeStep([1, 1], state: &state) }
         _ = withoutGradients { model.decodeStep([5, 6], state: &state) }
-        var selected = state.selecting([1, 0, 1])
-        let (logits, _) = withoutGradients { model.decodeStep([9, 7, 9], state: &selected) }
+        // [1, 0, 1]: rows out of source order (keys gathered per row); [0, 0, 1, 1]: two rows per
+        // source in order (one product per source); [1, 1] and [0]: a source dropped (the
+        // per-source tensors shrink to the one left).
+        var selected = state.selecting(rows)
+        let usedSources = Set(rows).count
+        #expect(selected.sourceTensors["decoder.layers.0.crossKeys"]?.shape[0] == usedSources)
+        let tokens = rows.map { [7, 9][$0] }
+        let (logits, _) = withoutGradients { model.decodeStep(tokens, state: &selected) }
         // Reference: each source decoded alone along the same prefix.
-        for (row, (entry, token)) in [(1, 9), (0, 7), (1, 9)].enumerated() {
+        for (row, entry) in rows.enumerated() {
             var alone = withoutGradients { model.encode(TokenBatch([sources[entry]], paddingID: 0)) }
             _ = withoutGradients { model.decodeStep([1], state: &alone) }
             _ = withoutGradients { model.decodeStep([[5, 6][entry]], state: &alone) }
-            let (expected, _) = withoutGradients { model.decodeStep([token], state: &alone) }
+            let (expected, _) = withoutGradients { model.decodeStep([tokens[row]], state: &alone) }
             let actual = Array(logits.scalars[(row * 13)..<((row + 1) * 13)])
-            #expect(maximumDifference(actual, expected.scalars) <= 1e-5)
+            #expect(maximumDifference(actual, expected.scalars) <= 1e-5, "rows \(rows), row \(row)")
         }
     }
 

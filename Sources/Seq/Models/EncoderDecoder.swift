@@ -61,10 +61,18 @@ public struct AttentionMaps {
 /// plus the source lengths and the number of steps taken.
 ///
 /// Because every tensor is batch-major, beam search reorders or selects hypotheses for all
-/// families the same way, with `selecting(_:)`.
+/// families the same way, with `selecting(_:)`. Tensors that only depend on the source sentence
+/// can live in `sourceTensors` instead, one entry per source: `selecting` leaves them alone and
+/// only maps each row to its source (`sources`), so beam search does not copy them for every
+/// hypothesis at every step.
 public struct DecoderState {
-    /// The state tensors, each with the batch on axis 0.
+    /// The state tensors, each with the batch (one row per hypothesis) on axis 0.
     public var tensors: [String: Tensor]
+    /// Tensors with one entry per source sentence on axis 0 (the Transformer's cross-attention
+    /// keys and values and its source mask); row `r` uses entry `sources[r]`.
+    public var sourceTensors: [String: Tensor]
+    /// For each row, its source sentence: the index into `sourceTensors`' first axis.
+    public var sources: [Int]
     /// The source length of each batch entry.
     public var sourceLengths: [Int]
     /// How many target tokens have been fed so far.
@@ -72,8 +80,13 @@ public struct DecoderState {
     /// Encoder self-attention, kept for inspection.
     public var encoderAttention: [Tensor]
 
-    public init(tensors: [String: Tensor], sourceLengths: [Int], step: Int = 0, encoderAttention: [Tensor] = []) {
+    public init(
+        tensors: [String: Tensor], sourceTensors: [String: Tensor] = [:], sourceLengths: [Int], step: Int = 0,
+        encoderAttention: [Tensor] = []
+    ) {
         self.tensors = tensors
+        self.sourceTensors = sourceTensors
+        self.sources = Array(sourceLengths.indices)
         self.sourceLengths = sourceLengths
         self.step = step
         self.encoderAttention = encoderAttention
@@ -82,12 +95,27 @@ public struct DecoderState {
     public var batchSize: Int { sourceLengths.count }
 
     /// The state of the batch entries at `indices`, in that order (repeats allowed: beam expansion).
+    ///
+    /// Per-source tensors are kept as they are while every source still has a row; when some
+    /// source has none left (its sentence is done), they shrink to the sources still used, once.
     public func selecting(_ indices: [Int]) -> DecoderState {
-        DecoderState(
+        var selected = DecoderState(
             tensors: tensors.mapValues { $0.gatherRows(indices) },
+            sourceTensors: sourceTensors,
             sourceLengths: indices.map { sourceLengths[$0] },
             step: step,
             encoderAttention: encoderAttention.map { $0.gatherRows(indices) })
+        let rowSources = indices.map { sources[$0] }
+        let used = Set(rowSources).sorted()
+        if let sourceCount = sourceTensors.values.first?.shape[0], used.count < sourceCount {
+            var position = [Int](repeating: -1, count: sourceCount)
+            for (new, old) in used.enumerated() { position[old] = new }
+            selected.sourceTensors = sourceTensors.mapValues { $0.gatherRows(used) }
+            selected.sources = rowSources.map { position[$0] }
+        } else {
+            selected.sources = rowSources
+        }
+        return selected
     }
 
     /// The tensor stored under `name`; a missing name is a programming error in the model.

@@ -76,8 +76,16 @@ public final class MultiHeadAttention: Layer {
     /// Attends from `queries` `[batch, queryLength, modelSize]` to keys and values already
     /// projected and split, `[batch, heads, keyLength, headSize]`.
     ///
+    /// - Parameter sources: when the keys, values and mask hold one entry per source sentence
+    ///   and several query rows share one (beam search's hypotheses), the entry of each query row
+    ///   (`DecoderState.sources`).
     /// - Returns: as `callAsFunction(_:memory:mask:)`.
-    public func attend(_ queries: Tensor, keys: Tensor, values: Tensor, mask: Tensor?) -> (output: Tensor, weights: Tensor) {
+    public func attend(
+        _ queries: Tensor, keys: Tensor, values: Tensor, mask: Tensor?, sources: [Int]? = nil
+    ) -> (output: Tensor, weights: Tensor) {
+        if let sources, !(sources.count == keys.shape[0] && sources.indices.allSatisfy { sources[$0] == $0 }) {
+            return attendBySource(queries, keys: keys, values: values, mask: mask, sources: sources)
+        }
         precondition(queries.rank == 3 && queries.shape[2] == modelSize, "queries \(queries.shape) are not [batch, length, \(modelSize)]")
         let batch = queries.shape[0], queryLength = queries.shape[1]
         precondition(keys.rank == 4 && keys.shape[0] == batch && keys.shape[1] == heads && keys.shape[3] == headSize,
@@ -91,6 +99,36 @@ public final class MultiHeadAttention: Layer {
         if let mask, let keep = Self.visibleRows(mask) { weights = weights * keep }
         let context = Tensor.matmul(attentionDropout(weights), values)          // [b, h, q, dk]
         return (output(mergeHeads(context, batch: batch, length: queryLength)), weights)
+    }
+
+    /// One decoding step's queries against per-source keys: when the rows come as one run of `g`
+    /// rows per source, in order (beam search's hypotheses, sentence by sentence), the `g` queries
+    /// of a source are the rows of one product with its keys, `[sources, heads, g, headSize]`,
+    /// instead of `g` copies of the keys, one per row. Other layouts gather the keys per row.
+    private func attendBySource(
+        _ queries: Tensor, keys: Tensor, values: Tensor, mask: Tensor?, sources: [Int]
+    ) -> (output: Tensor, weights: Tensor) {
+        let rows = queries.shape[0], entries = keys.shape[0]
+        precondition(sources.count == rows, "\(sources.count) sources for \(rows) query rows")
+        let group = rows / Swift.max(entries, 1)
+        let runs = queries.rank == 3 && queries.shape[1] == 1 && group * entries == rows
+            && sources.indices.allSatisfy { sources[$0] == $0 / group }
+        guard runs else {
+            return attend(queries, keys: keys.gatherRows(sources), values: values.gatherRows(sources),
+                          mask: mask?.gatherRows(sources))
+        }
+        let keyLength = keys.shape[2]
+        // [rows, 1, d] → [sources, g, heads, dk] → [sources, heads, g, dk].
+        let q = query(queries).reshaped([entries, group, heads, headSize]).permuted([0, 2, 1, 3])
+            * (1 / Float(headSize).squareRoot())
+        var scores = Tensor.matmul(q, keys, transposeB: true)                    // [s, h, g, k]
+        if let mask { scores = scores.maskedFill(mask, with: Self.maskedScore) }
+        var weights = scores.softmax()
+        if let mask, let keep = Self.visibleRows(mask) { weights = weights * keep }
+        let context = Tensor.matmul(attentionDropout(weights), values)          // [s, h, g, dk]
+        let merged = context.permuted([0, 2, 1, 3]).reshaped([rows, 1, modelSize])
+        let rowWeights = weights.permuted([0, 2, 1, 3]).reshaped([rows, heads, 1, keyLength])
+        return (output(merged), rowWeights)
     }
 
     /// For a mask that hides every key from some query (an empty source), 1 for rows with a

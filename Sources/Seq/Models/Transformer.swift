@@ -28,8 +28,9 @@
 /// Decoding: `encode` runs the encoder once and projects the memory to the cross-attention keys
 /// and values of every decoder layer; each `decodeStep` embeds one token at position
 /// `state.step`, appends its self-attention keys and values to per-layer caches and attends over
-/// them. State tensors (all batch-major): `sourceMask`, `decoder.layers.N.crossKeys`,
-/// `crossValues`, `selfKeys`, `selfValues` (`[batch, heads, length, headSize]`).
+/// them. State tensors: per hypothesis `decoder.layers.N.selfKeys`, `selfValues`
+/// (`[batch, heads, length, headSize]`); per source (`DecoderState.sourceTensors`) `sourceMask`,
+/// `decoder.layers.N.crossKeys`, `crossValues`.
 public final class Transformer: EncoderDecoder {
     public let configuration: ModelConfiguration
     public let sourceEmbedding: Embedding
@@ -106,12 +107,14 @@ public final class Transformer: EncoderDecoder {
     public func encode(_ source: TokenBatch) -> DecoderState {
         let sourceMask = source.paddingMask
         let (memory, encoderAttention) = encodeMemory(source, mask: sourceMask)
-        var tensors: [String: Tensor] = ["sourceMask": sourceMask]
+        // Per source, not per hypothesis: beam search's reordering leaves these alone.
+        var sourceTensors: [String: Tensor] = ["sourceMask": sourceMask]
         for (names, kv) in zip(stateNames, decoder.memoryKeysAndValues(memory)) {
-            tensors[names.crossKeys] = kv.keys
-            tensors[names.crossValues] = kv.values
+            sourceTensors[names.crossKeys] = kv.keys
+            sourceTensors[names.crossValues] = kv.values
         }
-        return DecoderState(tensors: tensors, sourceLengths: source.lengths, step: 0, encoderAttention: encoderAttention)
+        return DecoderState(tensors: [:], sourceTensors: sourceTensors, sourceLengths: source.lengths, step: 0,
+                            encoderAttention: encoderAttention)
     }
 
     public func decodeStep(_ tokens: [Int], state: inout DecoderState) -> (logits: Tensor, attention: AttentionMaps) {
@@ -122,7 +125,7 @@ public final class Transformer: EncoderDecoder {
         caches.reserveCapacity(stateNames.count)
         memory.reserveCapacity(stateNames.count)
         for names in stateNames {
-            memory.append((state[names.crossKeys], state[names.crossValues]))
+            memory.append((state.sourceTensors[names.crossKeys]!, state.sourceTensors[names.crossValues]!))
             if let keys = state.tensors[names.selfKeys] {
                 caches.append((keys, state[names.selfValues]))
             } else {
@@ -132,7 +135,8 @@ public final class Transformer: EncoderDecoder {
         let embedded = targetEmbedding(tokens, shape: [batch, 1]) * embeddingScale  // [b, 1, d]
         // One query that may see every cached position: no self mask.
         let (h, selfAttention, crossAttention) = decoder(
-            embedded, start: state.step, selfMask: nil, caches: &caches, memory: memory, sourceMask: state["sourceMask"])
+            embedded, start: state.step, selfMask: nil, caches: &caches, memory: memory,
+            sourceMask: state.sourceTensors["sourceMask"], sources: state.sources)
         for (names, cache) in zip(stateNames, caches) {
             state[names.selfKeys] = cache!.keys
             state[names.selfValues] = cache!.values

@@ -44,12 +44,14 @@ public final class TransformerDecoderLayer: Layer {
     ///   - memory: the encoder memory projected by `crossAttention.keysAndValues(_:)`, each
     ///     `[batch, heads, sourceLength, headSize]`.
     ///   - sourceMask: `[batch, 1, 1, sourceLength]`, non-zero at source padding.
+    ///   - sources: when `memory` and `sourceMask` hold one entry per source sentence rather than
+    ///     per row, the source of each row (`DecoderState.sources`).
     /// - Returns: `[batch, length, modelSize]`, the self-attention weights
     ///   `[batch, heads, length, cachedLength + length]` and the cross-attention weights
     ///   `[batch, heads, length, sourceLength]`.
     public func callAsFunction(
         _ x: Tensor, selfMask: Tensor?, cache: inout (keys: Tensor, values: Tensor)?,
-        memory: (keys: Tensor, values: Tensor), sourceMask: Tensor?
+        memory: (keys: Tensor, values: Tensor), sourceMask: Tensor?, sources: [Int]? = nil
     ) -> (output: Tensor, selfAttention: Tensor, crossAttention: Tensor) {
         var selfWeights = Tensor(0), crossWeights = Tensor(0)
         var y = normalization.residual(x, norm: selfAttentionNorm, dropout: residualDropout) { input in
@@ -64,7 +66,8 @@ public final class TransformerDecoderLayer: Layer {
             return output
         }
         y = normalization.residual(y, norm: crossAttentionNorm, dropout: residualDropout) { input in
-            let (output, weights) = crossAttention.attend(input, keys: memory.keys, values: memory.values, mask: sourceMask)
+            let (output, weights) = crossAttention.attend(
+                input, keys: memory.keys, values: memory.values, mask: sourceMask, sources: sources)
             crossWeights = weights
             return output
         }
@@ -119,10 +122,11 @@ public final class TransformerDecoder: Layer {
     ///   - selfMask, sourceMask: as for `TransformerDecoderLayer`.
     ///   - caches: one self-attention cache per layer (see `TransformerDecoderLayer`), extended on return.
     ///   - memory: per layer, from `memoryKeysAndValues(_:)`.
+    ///   - sources: as for `TransformerDecoderLayer`.
     /// - Returns: `[batch, length, modelSize]` and per layer the self- and cross-attention weights.
     public func callAsFunction(
         _ embedded: Tensor, start: Int, selfMask: Tensor?, caches: inout [(keys: Tensor, values: Tensor)?],
-        memory: [(keys: Tensor, values: Tensor)], sourceMask: Tensor?
+        memory: [(keys: Tensor, values: Tensor)], sourceMask: Tensor?, sources: [Int]? = nil
     ) -> (output: Tensor, selfAttention: [Tensor], crossAttention: [Tensor]) {
         precondition(caches.count == layers.count && memory.count == layers.count,
                      "\(caches.count) caches and \(memory.count) memories for \(layers.count) layers")
@@ -131,7 +135,8 @@ public final class TransformerDecoder: Layer {
         selfAttention.reserveCapacity(layers.count)
         crossAttention.reserveCapacity(layers.count)
         for (i, layer) in layers.enumerated() {
-            let (y, selfWeights, crossWeights) = layer(x, selfMask: selfMask, cache: &caches[i], memory: memory[i], sourceMask: sourceMask)
+            let (y, selfWeights, crossWeights) = layer(
+                x, selfMask: selfMask, cache: &caches[i], memory: memory[i], sourceMask: sourceMask, sources: sources)
             x = y
             selfAttention.append(selfWeights)
             crossAttention.append(crossWeights)
