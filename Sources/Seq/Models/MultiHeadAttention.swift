@@ -117,18 +117,10 @@ public final class MultiHeadAttention: Layer {
             return attend(queries, keys: keys.gatherRows(sources), values: values.gatherRows(sources),
                           mask: mask?.gatherRows(sources))
         }
-        let keyLength = keys.shape[2]
-        // [rows, 1, d] → [sources, g, heads, dk] → [sources, heads, g, dk].
-        let q = query(queries).reshaped([entries, group, heads, headSize]).permuted([0, 2, 1, 3])
-            * (1 / Float(headSize).squareRoot())
-        var scores = Tensor.matmul(q, keys, transposeB: true)                    // [s, h, g, k]
-        if let mask { scores = scores.maskedFill(mask, with: Self.maskedScore) }
-        var weights = scores.softmax()
-        if let mask, let keep = Self.visibleRows(mask) { weights = weights * keep }
-        let context = Tensor.matmul(attentionDropout(weights), values)          // [s, h, g, dk]
-        let merged = context.permuted([0, 2, 1, 3]).reshaped([rows, 1, modelSize])
-        let rowWeights = weights.permuted([0, 2, 1, 3]).reshaped([rows, heads, 1, keyLength])
-        return (output(merged), rowWeights)
+        // The g rows of a source are the g query positions of one attention over its keys.
+        let grouped = attend(queries.reshaped([entries, group, modelSize]), keys: keys, values: values, mask: mask)
+        return (grouped.output.reshaped([rows, 1, modelSize]),
+                grouped.weights.permuted([0, 2, 1, 3]).reshaped([rows, heads, 1, keys.shape[2]]))
     }
 
     /// For a mask that hides every key from some query (an empty source), 1 for rows with a
