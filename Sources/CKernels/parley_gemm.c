@@ -81,33 +81,45 @@ static void pack_b(const float *b, int ldb, int trans, int depth, int cols, floa
     }
 }
 
-/* C[0..rows) × [0..cols) (+)= Apanel · Bpanel over `depth`; rows ≤ MR, cols ≤ NR. */
+/* C[0..rows) × [0..cols) (+)= Apanel · Bpanel over `depth`, a `tall` × 16·`vectors` tile of C
+ * held in registers (rows ≤ tall, cols ≤ 16·vectors). Per step of the inner dimension: `vectors`
+ * loads of the B panel, `tall` broadcasts from the A panel, tall·vectors FMAs. `tall`, `vectors`
+ * and `prefetch` (steps of the B panel to fetch ahead, 0 for none) are literals at every call;
+ * with the inner loops unrolled in full the tile stays in registers (left to its own choice,
+ * clang kept the 12×32 tile in memory and ran at half the speed). B is loaded unaligned: the
+ * weights packed for decoding live in the engine's buffer pool (16-byte aligned). */
 static inline __attribute__((always_inline)) AVX512
-void micro_kernel(const float *ap, const float *bp, int depth, float *c, int ldc,
-                  int rows, int cols, int accumulate) {
-    __m512 acc[MR][2];
-    for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+void micro_kernel(const float *ap, const float *bp, int depth, float *c, int ldc, int rows, int cols,
+                  int accumulate, const int tall, const int vectors, const int prefetch) {
+    __m512 acc[12][3];
+    for (int i = 0; i < tall; i++)
+        for (int v = 0; v < vectors; v++) acc[i][v] = _mm512_setzero_ps();
+    const int wide = 16 * vectors;
     for (int p = 0; p < depth; p++) {
-        __m512 b0 = _mm512_load_ps(bp + p * NR), b1 = _mm512_load_ps(bp + p * NR + 16);
-        const float *column = ap + p * MR;
-        for (int i = 0; i < MR; i++) {
+        __m512 bv[3];
+        for (int v = 0; v < vectors; v++) bv[v] = _mm512_loadu_ps(bp + p * wide + 16 * v);
+        if (prefetch)
+            for (int v = 0; v < vectors; v++) _mm_prefetch((const char *)(bp + (p + prefetch) * wide + 16 * v), _MM_HINT_T0);
+        const float *column = ap + p * tall;
+#pragma clang loop unroll(full)
+        for (int i = 0; i < tall; i++) {
             __m512 av = _mm512_set1_ps(column[i]);
-            acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
-            acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+#pragma clang loop unroll(full)
+            for (int v = 0; v < vectors; v++) acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
         }
     }
-    __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
-    __mmask16 m1 = cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (__mmask16)((1u << (cols - 16)) - 1);
-    for (int i = 0; i < MR; i++) {
-        if (i >= rows) break;
+    __mmask16 masks[3];
+    for (int v = 0; v < vectors; v++) {
+        int left = cols - 16 * v;
+        masks[v] = left >= 16 ? 0xFFFF : left <= 0 ? 0 : (__mmask16)((1u << left) - 1);
+    }
+    for (int i = 0; i < rows; i++) {
         float *row = c + (long)i * ldc;
-        __m512 v0 = acc[i][0], v1 = acc[i][1];
-        if (accumulate) {
-            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, row));
-            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, row + 16));
+        for (int v = 0; v < vectors; v++) {
+            __m512 x = acc[i][v];
+            if (accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(masks[v], row + 16 * v));
+            _mm512_mask_storeu_ps(row + 16 * v, masks[v], x);
         }
-        _mm512_mask_storeu_ps(row, m0, v0);
-        _mm512_mask_storeu_ps(row + 16, m1, v1);
     }
 }
 
@@ -131,7 +143,8 @@ void gemm_serial(int trans_a, int trans_b, int m, int n, int k,
                     for (int ir = 0; ir < rows; ir += MR) {
                         micro_kernel(packed_a + (long)ir * depth, bp, depth,
                                      c + (long)(ic + ir) * ldc + jc + jr, ldc,
-                                     rows - ir < MR ? rows - ir : MR, cols - jr < NR ? cols - jr : NR, add);
+                                     rows - ir < MR ? rows - ir : MR, cols - jr < NR ? cols - jr : NR, add,
+                                     MR, NR / 16, 0);
                     }
                 }
             }
@@ -257,8 +270,8 @@ int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
  * few-row kernel reads W in place at ~60 % of the FMA peak (dot products: loads of both operands
  * and a horizontal sum per output); the packed kernel runs at ~85 %, but packing W costs as much
  * as multiplying it by 32 rows. Packed once (Seq keeps the copy until a parameter is written),
- * W feeds an 8×48 tile (8 rows of A: a share of 16 sentences is two panels, with no
- * padding), 3 loads and 8 broadcasts per 24 FMAs. Layout: slices of WKC along k; in each,
+ * W feeds the micro-kernel as an 8×48 tile (8 rows of A: a share of 16 sentences is two panels,
+ * with no padding), 3 loads and 8 broadcasts per 24 FMAs. Layout: slices of WKC along k; in each,
  * 48-wide panels of Wᵀ covering all n columns (zero-padded), as pack_b lays them.
  *
  * The weights stream from L3 (a decoder's are ~20 MB): the kernel fetches 64 steps of the inner
@@ -272,37 +285,6 @@ void parley_pack_weights(const float *w, int n, int k, float *packed) {
     long wide = round_up(n, WNR);
     for (int pc = 0; pc < k; pc += WKC)
         pack_b(w + pc, k, 1, k - pc < WKC ? k - pc : WKC, n, packed + pc * wide, WNR);
-}
-
-static inline __attribute__((always_inline)) AVX512
-void packed_weights_kernel(const float *ap, const float *bp, int depth, float *c, int ldc,
-                           int rows, int cols, int accumulate) {
-    __m512 acc[WMR][3];
-    for (int i = 0; i < WMR; i++) acc[i][0] = acc[i][1] = acc[i][2] = _mm512_setzero_ps();
-    for (int p = 0; p < depth; p++) {
-        /* Unaligned loads: the packed weights live in the engine's buffer pool (16-byte aligned). */
-        __m512 b0 = _mm512_loadu_ps(bp + p * WNR), b1 = _mm512_loadu_ps(bp + p * WNR + 16),
-               b2 = _mm512_loadu_ps(bp + p * WNR + 32);
-        for (int line = 0; line < WNR; line += 16)
-            _mm_prefetch((const char *)(bp + (p + PREFETCH_STEPS) * WNR + line), _MM_HINT_T0);
-        const float *column = ap + p * WMR;
-        for (int i = 0; i < WMR; i++) {
-            __m512 av = _mm512_set1_ps(column[i]);
-            acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
-            acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
-            acc[i][2] = _mm512_fmadd_ps(av, b2, acc[i][2]);
-        }
-    }
-    for (int i = 0; i < rows; i++) {
-        float *row = c + (long)i * ldc;
-        for (int v = 0; v < 3; v++) {
-            int left = cols - 16 * v;
-            __mmask16 mask = left >= 16 ? 0xFFFF : left <= 0 ? 0 : (__mmask16)((1u << left) - 1);
-            __m512 x = acc[i][v];
-            if (accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask, row + 16 * v));
-            _mm512_mask_storeu_ps(row + 16 * v, mask, x);
-        }
-    }
 }
 
 typedef struct {
@@ -333,10 +315,10 @@ static AVX512 void packed_weights_part(void *context, int part) {
         const float *slice = job->packed + pc * wide;
         for (int jr = start; jr < end; jr += WNR)
             for (int ir = 0; ir < m; ir += WMR)
-                packed_weights_kernel(packed_a + (long)ir * depth, slice + (long)jr * depth, depth,
-                                      job->c + (long)ir * job->ldc + jr, job->ldc,
-                                      m - ir < WMR ? m - ir : WMR, end - jr < WNR ? end - jr : WNR,
-                                      job->accumulate || pc > 0);
+                micro_kernel(packed_a + (long)ir * depth, slice + (long)jr * depth, depth,
+                             job->c + (long)ir * job->ldc + jr, job->ldc,
+                             m - ir < WMR ? m - ir : WMR, end - jr < WNR ? end - jr : WNR,
+                             job->accumulate || pc > 0, WMR, WNR / 16, PREFETCH_STEPS);
     }
 }
 
