@@ -44,6 +44,7 @@ static const long pause_ns = 50000, yield_ns = 2000000;   /* an idle worker's po
 
 static struct {
     void (*body)(void *, int);
+    void (*team_body)(void *, int, int);       /* set for parley_pool_team's jobs instead of body */
     void *context;
     int parts, threads;
 } job;                                         /* written before `generation` is bumped */
@@ -92,7 +93,10 @@ static void *worker_main(void *argument) {
     unsigned long seen = created_at[thread];
     for (;;) {
         seen = await_job(seen);
-        if (thread < job.threads) run_parts();
+        if (thread < job.threads) {
+            if (job.team_body) job.team_body(job.context, thread, job.threads);
+            else run_parts();
+        }
         atomic_fetch_add_explicit(&finished, 1, memory_order_release);
     }
     return NULL;
@@ -125,20 +129,14 @@ void parley_pool_set_threads(int threads) {
 
 int parley_pool_threads(void) { return atomic_load(&team_threads); }
 
-void parley_pool_run(int parts, void (*body)(void *context, int part), void *context) {
-    int threads = atomic_load(&team_threads);
-    if (threads > parts) threads = parts;
-    if (threads <= 1 || !try_take_team()) {
-        for (int part = 0; part < parts; part++) body(context, part);
-        return;
-    }
+/* Publishes the job set in `job` to `threads - 1` workers (started if needed; fewer when they
+ * cannot be), runs the caller's share, waits for every worker, and releases the team, which the
+ * caller must hold. */
+static void run_job(int threads, void (*callers_share)(void)) {
     if (workers < threads - 1) {
         start_workers(threads - 1);
         if (workers < threads - 1) threads = workers + 1;
     }
-    job.body = body;
-    job.context = context;
-    job.parts = parts;
     job.threads = threads;
     atomic_store_explicit(&next_part, 0, memory_order_relaxed);
     atomic_store_explicit(&finished, 0, memory_order_relaxed);
@@ -148,7 +146,7 @@ void parley_pool_run(int parts, void (*body)(void *context, int part), void *con
         pthread_cond_broadcast(&team_wake);
         pthread_mutex_unlock(&team_lock);
     }
-    run_parts();
+    callers_share();
     long long start = 0;
     for (int polls = 0; atomic_load_explicit(&finished, memory_order_acquire) < workers; polls++) {
         CPU_RELAX();
@@ -159,4 +157,57 @@ void parley_pool_run(int parts, void (*body)(void *context, int part), void *con
         }
     }
     release_team();
+}
+
+void parley_pool_run(int parts, void (*body)(void *context, int part), void *context) {
+    int threads = atomic_load(&team_threads);
+    if (threads > parts) threads = parts;
+    if (threads <= 1 || !try_take_team()) {
+        for (int part = 0; part < parts; part++) body(context, part);
+        return;
+    }
+    job.body = body;
+    job.team_body = NULL;
+    job.context = context;
+    job.parts = parts;
+    run_job(threads, run_parts);
+}
+
+static void run_team_share(void) { job.team_body(job.context, 0, job.threads); }
+
+void parley_pool_team(int threads, void (*body)(void *context, int thread, int threads), void *context) {
+    int allowed = atomic_load(&team_threads);
+    if (threads > allowed) threads = allowed;
+    if (threads <= 1 || !try_take_team()) {
+        body(context, 0, 1);
+        return;
+    }
+    job.body = NULL;
+    job.team_body = body;
+    job.context = context;
+    job.parts = threads;
+    run_job(threads, run_team_share);
+}
+
+/* Threads arrived at the current barrier, and how many barriers have opened: the last to arrive
+ * resets the count before opening, so a thread that races ahead to the next barrier counts there. */
+static _Atomic int barrier_arrived;
+static _Atomic unsigned barrier_phase;
+
+void parley_team_barrier(int threads) {
+    if (threads <= 1) return;
+    unsigned phase = atomic_load_explicit(&barrier_phase, memory_order_acquire);
+    if (atomic_fetch_add_explicit(&barrier_arrived, 1, memory_order_acq_rel) == threads - 1) {
+        atomic_store_explicit(&barrier_arrived, 0, memory_order_relaxed);
+        atomic_fetch_add_explicit(&barrier_phase, 1, memory_order_release);
+        return;
+    }
+    long long start = 0;
+    for (int polls = 0; atomic_load_explicit(&barrier_phase, memory_order_acquire) == phase; polls++) {
+        CPU_RELAX();
+        if ((polls & 63) == 63) {            /* as in run_job: yield to a descheduled team-mate */
+            if (!start) start = now_ns();
+            else if (now_ns() - start > pause_ns) sched_yield();
+        }
+    }
 }

@@ -50,6 +50,13 @@ int parley_pool_threads(void);
  * have run. Runs every part on the calling thread when another job is running (nested or
  * concurrent calls), so it never deadlocks. */
 void parley_pool_run(int parts, void (*body)(void *context, int part), void *context);
+/* Calls body(context, thread, threads) once on each of up to `threads` threads of the team at the
+ * same time (the caller is thread 0), for work whose threads meet at parley_team_barrier: a chain
+ * of small steps that would each cost a job of its own. With the team busy (nested or concurrent
+ * calls) the caller runs it alone, threads = 1. */
+void parley_pool_team(int threads, void (*body)(void *context, int thread, int threads), void *context);
+/* Inside parley_pool_team's body: returns when all `threads` threads have called it. */
+void parley_team_barrier(int threads);
 
 #ifdef __cplusplus
 }

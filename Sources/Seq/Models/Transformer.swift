@@ -41,9 +41,9 @@ public final class Transformer: EncoderDecoder {
     /// The output projection `[targetVocabulary, d]` with bias, or `nil` when tied to `targetEmbedding`.
     public let output: Linear?
 
-    private let embeddingScale: Float
+    let embeddingScale: Float
     /// State names per decoder layer, built once rather than at every step.
-    private let stateNames: [(crossKeys: String, crossValues: String, selfKeys: String, selfValues: String)]
+    let stateNames: [(crossKeys: String, crossValues: String, selfKeys: String, selfValues: String)]
 
     /// A freshly initialised Transformer.
     ///
@@ -120,6 +120,7 @@ public final class Transformer: EncoderDecoder {
     public func decodeStep(_ tokens: [Int], state: inout DecoderState) -> (logits: Tensor, attention: AttentionMaps) {
         let batch = state.batchSize
         precondition(tokens.count == batch, "\(tokens.count) tokens for a batch of \(batch)")
+        if let fused = fusedDecodeStep(tokens, state: &state) { return fused }
         var caches: [(keys: Tensor, values: Tensor)?] = []
         var memory: [(keys: Tensor, values: Tensor)] = []
         caches.reserveCapacity(stateNames.count)

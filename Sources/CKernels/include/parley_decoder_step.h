@@ -1,0 +1,67 @@
+#ifndef PARLEY_DECODER_STEP_H
+#define PARLEY_DECODER_STEP_H
+
+/* One decoding step of a Transformer decoder for a few rows (parley_decoder_step.c): the whole
+ * step — embedding, every layer, the output projection — in one job of the worker team, whose
+ * threads split each product by columns and meet at a barrier after it.
+ * Plain C types only, so that Swift imports this header without any platform module. */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One attention block's projections: weights [d, d] ([out, in], row-major), biases [d]. */
+typedef struct {
+    const float *query_weight, *query_bias;
+    const float *key_weight, *key_bias;
+    const float *value_weight, *value_bias;
+    const float *output_weight, *output_bias;
+} parley_attention_projections;
+
+typedef struct {
+    parley_attention_projections self_attention, cross_attention;
+    const float *self_norm_gain, *self_norm_bias;
+    const float *cross_norm_gain, *cross_norm_bias;
+    const float *feed_forward_norm_gain, *feed_forward_norm_bias;
+    const float *hidden_weight, *hidden_bias;            /* [inner, d], [inner] */
+    const float *feed_forward_weight, *feed_forward_bias; /* [d, inner], [d] */
+    /* Self-attention keys and values of the earlier positions, [rows, heads, step, head size]
+     * (unused at step 0), and where the step writes them with this position appended,
+     * [rows, heads, step + 1, head size]. */
+    const float *past_keys, *past_values;
+    float *keys, *values;
+    /* Cross-attention keys and values per source, [sources, heads, source length, head size]. */
+    const float *cross_keys, *cross_values;
+    /* Written: attention weights, [rows, heads, step + 1] and [rows, heads, source length]. */
+    float *self_weights, *cross_weights;
+} parley_decoder_layer;
+
+typedef struct {
+    int rows, model_size, heads, inner_size, vocabulary, layer_count;
+    int step;              /* positions already in the caches */
+    int source_length;
+    int pre_norm;          /* 1: x + f(LN(x)) and a final norm; 0: LN(x + f(x)) */
+    int gelu;              /* feed-forward activation: 1 GELU (exact), 0 ReLU */
+    float norm_epsilon;
+    const int *tokens;               /* [rows] */
+    const float *embedding;          /* [vocabulary, d], scaled by embedding_scale */
+    float embedding_scale;
+    const float *position;           /* [d]: this step's position encoding */
+    const int *sources;              /* [rows]: each row's source, the index into cross_keys' first axis */
+    const float *source_mask;        /* [sources, source length], non-zero at padding */
+    const parley_decoder_layer *layers;
+    const float *final_norm_gain, *final_norm_bias;   /* pre-norm only */
+    const float *output_weight;      /* [vocabulary, d] */
+    const float *output_bias;        /* [vocabulary], or NULL */
+    float *logits;                   /* written: [rows, vocabulary] */
+} parley_decoder_step_t;
+
+/* Runs the step; 0 on success, -1 (nothing written) when the AVX-512 kernels are not available,
+ * rows is outside 1...8, or scratch memory cannot be had. */
+int parley_decoder_step(const parley_decoder_step_t *step);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

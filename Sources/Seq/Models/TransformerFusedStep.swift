@@ -1,0 +1,122 @@
+import CKernels
+
+/// A decoding step of up to eight rows (one sentence greedily, or a beam of hypotheses) as one
+/// job of the worker team (`parley_decoder_step.c`) instead of ~150 tensor operations.
+///
+/// At batch 1 the weights of a step (19 MB for the benchmark model) stream from L3 in about
+/// 120 µs on two cores, but through tensor operations a step took twice that: each of ~40 products
+/// was a job of its own, with the second thread idle during everything between them (layer
+/// norms, attention, building tensors). The fused step does the same arithmetic in the same order
+/// per element, so its logits match the general path's to rounding (`TransformerTests`), and it
+/// reads and writes the same `DecoderState` tensors, so beam search's reordering and the
+/// attention maps work unchanged. Training, dropout and larger batches take the general path.
+extension Transformer {
+    /// Whether `decodeStep` fuses steps of up to `fusedStepRows` rows; off, every step goes
+    /// through tensor operations — for comparing the two. Off from the start where the AVX-512
+    /// kernels are not used (`GEMM.usesAVX512Kernels`, `PARLEY_NO_AVX512=1`).
+    nonisolated(unsafe) public static var fusesDecodingSteps = GEMM.usesAVX512Kernels
+
+    /// The batch sizes (rows: hypotheses) a fused step takes; larger batches are faster through
+    /// the packed-weight products of the general path.
+    public static let fusedStepRows = 1...8
+
+    /// `decodeStep` as one fused job, or `nil` (state untouched) when it does not apply: more
+    /// rows than `fusedStepRows`, gradients recorded, dropout on, no AVX-512 kernels.
+    public func fusedDecodeStep(_ tokens: [Int], state: inout DecoderState) -> (logits: Tensor, attention: AttentionMaps)? {
+        let c = configuration, rows = tokens.count
+        guard Self.fusesDecodingSteps, Self.fusedStepRows.contains(rows),
+              !Autograd.isRecording, !decoderDropsOut,
+              let sourceMask = state.sourceTensors["sourceMask"], state.sources.count == rows else { return nil }
+        let d = c.embeddingSize, heads = c.heads, headSize = d / heads, step = state.step
+        let sourceLength = sourceMask.shape.last ?? 0
+        let norms = decoder.layers.flatMap { [$0.selfAttentionNorm, $0.crossAttentionNorm, $0.feedForwardNorm] }
+            + (decoder.norm.map { [$0] } ?? [])
+        guard let epsilon = norms.first?.epsilon, norms.allSatisfy({ $0.epsilon == epsilon }) else { return nil }
+        for token in tokens {
+            precondition((0..<c.targetVocabularySize).contains(token), "token id \(token) outside the target vocabulary")
+        }
+
+        // Everything the C step reads or writes, kept alive until it returns.
+        var keep: [Tensor] = []
+        func pointer(_ tensor: Tensor) -> UnsafeMutablePointer<Float> {
+            keep.append(tensor)
+            return tensor.storage.pointer
+        }
+        func pointer(_ parameter: Parameter?) -> UnsafePointer<Float>? { parameter.map { UnsafePointer(pointer($0.value)) } }
+        func projections(_ a: MultiHeadAttention) -> parley_attention_projections {
+            parley_attention_projections(
+                query_weight: pointer(a.query.weight), query_bias: pointer(a.query.bias),
+                key_weight: pointer(a.key.weight), key_bias: pointer(a.key.bias),
+                value_weight: pointer(a.value.weight), value_bias: pointer(a.value.bias),
+                output_weight: pointer(a.output.weight), output_bias: pointer(a.output.bias))
+        }
+
+        var newCaches: [(keys: Tensor, values: Tensor)] = []
+        var selfWeights: [Tensor] = [], crossWeights: [Tensor] = []
+        var layers: [parley_decoder_layer] = []
+        for (layer, names) in zip(decoder.layers, stateNames) {
+            let crossKeys = state.sourceTensors[names.crossKeys]!, crossValues = state.sourceTensors[names.crossValues]!
+            let past = step > 0 ? (keys: state[names.selfKeys], values: state[names.selfValues]) : nil
+            if let past {
+                precondition(past.keys.shape == [rows, heads, step, headSize], "cache \(past.keys.shape) at step \(step)")
+            }
+            let extended = (keys: Tensor(uninitialized: [rows, heads, step + 1, headSize]),
+                            values: Tensor(uninitialized: [rows, heads, step + 1, headSize]))
+            newCaches.append(extended)
+            selfWeights.append(Tensor(uninitialized: [rows, heads, 1, step + 1]))
+            crossWeights.append(Tensor(uninitialized: [rows, heads, 1, sourceLength]))
+            let ff = layer.feedForward
+            layers.append(parley_decoder_layer(
+                self_attention: projections(layer.selfAttention), cross_attention: projections(layer.crossAttention),
+                self_norm_gain: pointer(layer.selfAttentionNorm.weight), self_norm_bias: pointer(layer.selfAttentionNorm.bias),
+                cross_norm_gain: pointer(layer.crossAttentionNorm.weight), cross_norm_bias: pointer(layer.crossAttentionNorm.bias),
+                feed_forward_norm_gain: pointer(layer.feedForwardNorm.weight),
+                feed_forward_norm_bias: pointer(layer.feedForwardNorm.bias),
+                hidden_weight: pointer(ff.hidden.weight), hidden_bias: pointer(ff.hidden.bias),
+                feed_forward_weight: pointer(ff.output.weight), feed_forward_bias: pointer(ff.output.bias),
+                past_keys: past.map { UnsafePointer(pointer($0.keys)) }, past_values: past.map { UnsafePointer(pointer($0.values)) },
+                keys: pointer(extended.keys), values: pointer(extended.values),
+                cross_keys: pointer(crossKeys), cross_values: pointer(crossValues),
+                self_weights: pointer(selfWeights.last!), cross_weights: pointer(crossWeights.last!)))
+        }
+        let logits = Tensor(uninitialized: [rows, c.targetVocabularySize])
+        let position = decoder.positions(step..<(step + 1))
+        let outputWeight = output?.weight.value ?? targetEmbedding.weight.value
+        let tokenIDs = tokens.map { Int32($0) }, sources = state.sources.map { Int32($0) }
+        let status = tokenIDs.withUnsafeBufferPointer { tokenIDs in
+            sources.withUnsafeBufferPointer { sources in
+                layers.withUnsafeBufferPointer { layers in
+                    var description = parley_decoder_step_t(
+                        rows: Int32(rows), model_size: Int32(d), heads: Int32(heads), inner_size: Int32(c.feedForwardSize),
+                        vocabulary: Int32(c.targetVocabularySize), layer_count: Int32(layers.count),
+                        step: Int32(step), source_length: Int32(sourceLength),
+                        pre_norm: c.normalization == .pre ? 1 : 0, gelu: c.activation == .gelu ? 1 : 0,
+                        norm_epsilon: epsilon, tokens: tokenIDs.baseAddress,
+                        embedding: pointer(targetEmbedding.weight), embedding_scale: embeddingScale,
+                        position: UnsafePointer(pointer(position)), sources: sources.baseAddress,
+                        source_mask: UnsafePointer(pointer(sourceMask)), layers: layers.baseAddress,
+                        final_norm_gain: pointer(decoder.norm?.weight), final_norm_bias: pointer(decoder.norm?.bias),
+                        output_weight: UnsafePointer(pointer(outputWeight)), output_bias: pointer(output?.bias),
+                        logits: pointer(logits))
+                    return parley_decoder_step(&description)
+                }
+            }
+        }
+        withExtendedLifetime(keep) {}
+        guard status == 0 else { return nil }
+        for (names, cache) in zip(stateNames, newCaches) {
+            state[names.selfKeys] = cache.keys
+            state[names.selfValues] = cache.values
+        }
+        state.step += 1
+        return (logits, AttentionMaps(cross: crossWeights, decoderSelf: selfWeights))
+    }
+
+    /// Whether any dropout of the decoder is on (training mode): the fused step has none.
+    private var decoderDropsOut: Bool {
+        func on(_ dropout: Dropout) -> Bool { dropout.isActive && dropout.probability > 0 }
+        return on(decoder.embeddingDropout) || decoder.layers.contains {
+            on($0.residualDropout) || on($0.selfAttention.attentionDropout) || on($0.crossAttention.attentionDropout)
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Seq
+import TestSupport
+import Testing
+
+/// The fused decoding step (`Transformer.fusedDecodeStep`) against the same step through tensor
+/// operations. Serialized: it switches fusion off and changes the thread count for a while
+/// (both results-neutral for any test running beside it).
+@Suite("Fused Transformer decoding step", .serialized)
+struct TransformerFusedStepTests {
+    /// Wide enough that two threads each take a share of every product's columns (64 and 96
+    /// columns, a vocabulary of 50), with a head width of 16 and a ragged inner width.
+    static func configuration(
+        _ normalization: NormalizationPlacement, activation: Activation, positions: PositionEncoding, tie: Bool
+    ) -> ModelConfiguration {
+        var c = ModelConfiguration()
+        c.kind = .transformer
+        c.sourceVocabularySize = tie ? 50 : 40
+        c.targetVocabularySize = 50
+        c.embeddingSize = 64
+        c.heads = 4
+        c.feedForwardSize = 88
+        c.encoderLayers = 2
+        c.decoderLayers = 2
+        c.normalization = normalization
+        c.activation = activation
+        c.positionEncoding = positions
+        c.maximumLength = 32
+        c.shareSourceTargetEmbeddings = tie
+        c.tieOutputEmbedding = tie
+        c.dropout = 0.1
+        c.attentionDropout = 0.1
+        return c
+    }
+
+    static let variants: [ModelConfiguration] = [
+        configuration(.pre, activation: .relu, positions: .sinusoidal, tie: false),
+        configuration(.post, activation: .gelu, positions: .sinusoidal, tie: true),
+        configuration(.pre, activation: .gelu, positions: .learned, tie: true),
+    ]
+
+    static func model(_ c: ModelConfiguration) throws -> Transformer {
+        let model = try Transformer(configuration: c, generator: RandomGenerator(seed: 5))
+        TransformerTests.randomizeNorms(model)
+        model.setTraining(false)
+        return model
+    }
+
+    /// Steps `state` through the fused path and `reference` through tensor operations, and
+    /// compares logits, both attention maps and the self-attention caches.
+    static func stepBoth(
+        _ model: Transformer, _ tokens: [Int], _ state: inout DecoderState, _ reference: inout DecoderState,
+        _ label: String
+    ) {
+        let fused = withoutGradients { model.fusedDecodeStep(tokens, state: &state) }
+        Transformer.fusesDecodingSteps = false
+        let (logits, maps) = withoutGradients { model.decodeStep(tokens, state: &reference) }
+        Transformer.fusesDecodingSteps = true
+        guard let fused else {
+            #expect(!GEMM.usesAVX512Kernels, "\(label): the fused step declined \(tokens.count) rows")
+            _ = withoutGradients { model.decodeStep(tokens, state: &state) }
+            return
+        }
+        #expect(fused.logits.shape == logits.shape)
+        if fused.logits.shape == logits.shape {
+            let difference = maximumDifference(fused.logits.scalars, logits.scalars)
+            #expect(difference <= 2e-5, "\(label): logits differ by \(difference)")
+        }
+        for (name, maps) in [("cross", zip(fused.attention.cross, maps.cross)), ("self", zip(fused.attention.decoderSelf, maps.decoderSelf))] {
+            for (layer, (a, b)) in maps.enumerated() {
+                #expect(a.shape == b.shape, "\(label): \(name)-attention of layer \(layer) is \(a.shape), not \(b.shape)")
+                if a.shape == b.shape {
+                    #expect(maximumDifference(a.scalars, b.scalars) <= 2e-6, "\(label): \(name)-attention of layer \(layer)")
+                }
+            }
+        }
+        #expect(state.step == reference.step)
+        for (name, tensor) in reference.tensors {
+            #expect(state.tensors[name]?.shape == tensor.shape, "\(label): \(name)")
+            if let mine = state.tensors[name], mine.shape == tensor.shape {
+                #expect(maximumDifference(mine.scalars, tensor.scalars) <= 2e-6, "\(label): \(name)")
+            }
+        }
+    }
+
+    @Test("a fused step equals the step through tensor operations: greedy rows, beam rows, padding and an empty source",
+          arguments: variants.indices, [1, 2])
+    func matchesTensorPath(variant: Int, threads: Int) throws {
+        GEMM.setThreadCount(threads)
+        defer { GEMM.setThreadCount(2) }
+        let model = try Self.model(Self.variants[variant])
+        let sources = TokenBatch([[3, 4, 5, 6, 7, 8, 9], [], [10, 11, 12]], paddingID: 0)
+        var state = withoutGradients { model.encode(sources) }
+        var reference = state
+        for (t, tokens) in [[1, 1, 1], [5, 9, 30], [44, 2, 17]].enumerated() {
+            Self.stepBoth(model, tokens, &state, &reference, "\(threads) threads, step \(t)")
+        }
+        // Beam search's reordering: eight rows (the most a fused step takes), sources out of order.
+        let rows = [0, 2, 2, 1, 0, 2, 1, 0]
+        state = state.selecting(rows)
+        reference = reference.selecting(rows)
+        for (t, tokens) in [[6, 7, 8, 9, 10, 11, 12, 13], [20, 21, 22, 23, 24, 25, 26, 27]].enumerated() {
+            Self.stepBoth(model, tokens, &state, &reference, "\(threads) threads, beam step \(t)")
+        }
+    }
+
+    @Test("nine rows, gradient recording and dropout in training take the general path, state untouched")
+    func declines() throws {
+        let model = try Self.model(Self.variants[0])
+        var state = withoutGradients { model.encode(TokenBatch(Array(repeating: [3, 4, 5], count: 9), paddingID: 0)) }
+        #expect(withoutGradients { model.fusedDecodeStep(Array(repeating: 1, count: 9), state: &state) } == nil)
+        var one = withoutGradients { model.encode(TokenBatch([[3, 4, 5]], paddingID: 0)) }
+        #expect(model.fusedDecodeStep([1], state: &one) == nil)       // gradients recorded
+        model.setTraining(true)
+        #expect(withoutGradients { model.fusedDecodeStep([1], state: &one) } == nil)
+        model.setTraining(false)
+        #expect(state.step == 0 && one.step == 0 && one.tensors.isEmpty)
+        if GEMM.usesAVX512Kernels {
+            #expect(withoutGradients { model.fusedDecodeStep([1], state: &one) } != nil)
+            #expect(one.step == 1)
+        }
+    }
+}
