@@ -24,8 +24,6 @@
 
 #pragma clang attribute push(__attribute__((target("avx512f,fma,avx2"))), apply_to = function)
 
-enum { MAX_ROWS = 8 };
-
 typedef struct {
     const parley_decoder_step_t *step;
     int head_size;
@@ -42,12 +40,13 @@ static void column_share(int n, int thread, int threads, int *low, int *high) {
 }
 
 /* c[:, own columns] = act(a·wᵀ + bias) for a [rows, k] and w [n, k]; c is [rows, n]. */
-static void product(const float *a, int rows, int k, const float *w, const float *bias, int n,
+static void product(const float *a, int rows, int k, parley_linear map, int n,
                     float *c, int relu, int gelu, int thread, int threads) {
     int low, high;
     column_share(n, thread, threads, &low, &high);
     if (high <= low) return;
-    parley_dot_rows_avx512(a, w + (long)low * k, c + low, rows, high - low, k, n, 0);
+    parley_dot_rows_avx512(a, map.weight + (long)low * k, c + low, rows, high - low, k, n, 0);
+    const float *bias = map.bias;
     for (int r = 0; r < rows; r++) {
         float *out = c + (long)r * n;
         if (bias)
@@ -206,38 +205,38 @@ static void run_step(void *context, int thread, int threads) {
         const parley_attention_projections *sa = &layer->self_attention, *ca = &layer->cross_attention;
 
         const float *in = sublayer_input(job, x, input, layer->self_norm_gain, layer->self_norm_bias);
-        product(in, rows, d, sa->query_weight, sa->query_bias, d, job->q, 0, 0, thread, threads);
-        product(in, rows, d, sa->key_weight, sa->key_bias, d, job->k, 0, 0, thread, threads);
-        product(in, rows, d, sa->value_weight, sa->value_bias, d, job->v, 0, 0, thread, threads);
+        product(in, rows, d, sa->query, d, job->q, 0, 0, thread, threads);
+        product(in, rows, d, sa->key, d, job->k, 0, 0, thread, threads);
+        product(in, rows, d, sa->value, d, job->v, 0, 0, thread, threads);
         parley_team_barrier(threads);
         self_attention(job, layer, attended, scores, thread, threads);
-        product(attended, rows, d, sa->output_weight, sa->output_bias, d, job->projection, 0, 0, thread, threads);
+        product(attended, rows, d, sa->output, d, job->projection, 0, 0, thread, threads);
         parley_team_barrier(threads);
         add_residual(job, x, layer->self_norm_gain, layer->self_norm_bias);
 
         in = sublayer_input(job, x, input, layer->cross_norm_gain, layer->cross_norm_bias);
-        product(in, rows, d, ca->query_weight, ca->query_bias, d, job->q, 0, 0, thread, threads);
+        product(in, rows, d, ca->query, d, job->q, 0, 0, thread, threads);
         parley_team_barrier(threads);
         cross_attention(job, layer, attended, scores, thread, threads);
-        product(attended, rows, d, ca->output_weight, ca->output_bias, d, job->projection, 0, 0, thread, threads);
+        product(attended, rows, d, ca->output, d, job->projection, 0, 0, thread, threads);
         parley_team_barrier(threads);
         add_residual(job, x, layer->cross_norm_gain, layer->cross_norm_bias);
 
         in = sublayer_input(job, x, input, layer->feed_forward_norm_gain, layer->feed_forward_norm_bias);
-        product(in, rows, d, layer->hidden_weight, layer->hidden_bias, inner, job->hidden, !s->gelu, s->gelu,
+        product(in, rows, d, layer->hidden, inner, job->hidden, !s->gelu, s->gelu,
                 thread, threads);
         parley_team_barrier(threads);
-        product(job->hidden, rows, inner, layer->feed_forward_weight, layer->feed_forward_bias, d,
+        product(job->hidden, rows, inner, layer->feed_forward_output, d,
                 job->projection, 0, 0, thread, threads);
         parley_team_barrier(threads);
         add_residual(job, x, layer->feed_forward_norm_gain, layer->feed_forward_norm_bias);
     }
     if (s->pre_norm) layer_norm(x, x, rows, d, s->final_norm_gain, s->final_norm_bias, s->norm_epsilon);
-    product(x, rows, d, s->output_weight, s->output_bias, s->vocabulary, s->logits, 0, 0, thread, threads);
+    product(x, rows, d, s->output, s->vocabulary, s->logits, 0, 0, thread, threads);
 }
 
 int parley_decoder_step(const parley_decoder_step_t *s) {
-    if (!parley_kernels_have_avx512() || s->rows < 1 || s->rows > MAX_ROWS || s->model_size % s->heads != 0)
+    if (!parley_kernels_have_avx512() || s->rows < 1 || s->rows > PARLEY_DECODER_STEP_MAX_ROWS || s->model_size % s->heads != 0)
         return -1;
     step_job job = {.step = s, .head_size = s->model_size / s->heads};
     int rows = s->rows, d = s->model_size;

@@ -10,12 +10,13 @@
 extern "C" {
 #endif
 
-/* One attention block's projections: weights [d, d] ([out, in], row-major), biases [d]. */
+/* An affine map: weight [out, in] (row-major), bias [out] or NULL. */
 typedef struct {
-    const float *query_weight, *query_bias;
-    const float *key_weight, *key_bias;
-    const float *value_weight, *value_bias;
-    const float *output_weight, *output_bias;
+    const float *weight, *bias;
+} parley_linear;
+
+typedef struct {
+    parley_linear query, key, value, output;
 } parley_attention_projections;
 
 typedef struct {
@@ -23,8 +24,8 @@ typedef struct {
     const float *self_norm_gain, *self_norm_bias;
     const float *cross_norm_gain, *cross_norm_bias;
     const float *feed_forward_norm_gain, *feed_forward_norm_bias;
-    const float *hidden_weight, *hidden_bias;            /* [inner, d], [inner] */
-    const float *feed_forward_weight, *feed_forward_bias; /* [d, inner], [d] */
+    parley_linear hidden;                /* [inner, d] */
+    parley_linear feed_forward_output;   /* [d, inner] */
     /* Self-attention keys and values of the earlier positions, [rows, heads, step, head size]
      * (unused at step 0), and where the step writes them with this position appended,
      * [rows, heads, step + 1, head size]. */
@@ -51,13 +52,16 @@ typedef struct {
     const float *source_mask;        /* [sources, source length], non-zero at padding */
     const parley_decoder_layer *layers;
     const float *final_norm_gain, *final_norm_bias;   /* pre-norm only */
-    const float *output_weight;      /* [vocabulary, d] */
-    const float *output_bias;        /* [vocabulary], or NULL */
+    parley_linear output;            /* [vocabulary, d] */
     float *logits;                   /* written: [rows, vocabulary] */
 } parley_decoder_step_t;
 
+/* The most rows a step takes: the few-row kernel's (more rows are faster as separate products on
+ * packed weights). */
+enum { PARLEY_DECODER_STEP_MAX_ROWS = 8 };
+
 /* Runs the step; 0 on success, -1 (nothing written) when the AVX-512 kernels are not available,
- * rows is outside 1...8, or scratch memory cannot be had. */
+ * rows is outside 1...PARLEY_DECODER_STEP_MAX_ROWS, or scratch memory cannot be had. */
 int parley_decoder_step(const parley_decoder_step_t *step);
 
 #ifdef __cplusplus

@@ -17,8 +17,8 @@ extension Transformer {
     nonisolated(unsafe) public static var fusesDecodingSteps = GEMM.usesAVX512Kernels
 
     /// The batch sizes (rows: hypotheses) a fused step takes; larger batches are faster through
-    /// the packed-weight products of the general path.
-    public static let fusedStepRows = 1...8
+    /// the general path's separate products on packed weights (measured up to 15 rows).
+    public static let fusedStepRows = 1...Int(PARLEY_DECODER_STEP_MAX_ROWS)
 
     /// `decodeStep` as one fused job, or `nil` (state untouched) when it does not apply: more
     /// rows than `fusedStepRows`, gradients recorded, dropout on, no AVX-512 kernels.
@@ -43,12 +43,12 @@ extension Transformer {
             return tensor.storage.pointer
         }
         func pointer(_ parameter: Parameter?) -> UnsafePointer<Float>? { parameter.map { UnsafePointer(pointer($0.value)) } }
+        func linear(_ weight: Tensor, bias: Parameter?) -> parley_linear {
+            parley_linear(weight: pointer(weight), bias: pointer(bias))
+        }
+        func linear(_ map: Linear) -> parley_linear { linear(map.weight.value, bias: map.bias) }
         func projections(_ a: MultiHeadAttention) -> parley_attention_projections {
-            parley_attention_projections(
-                query_weight: pointer(a.query.weight), query_bias: pointer(a.query.bias),
-                key_weight: pointer(a.key.weight), key_bias: pointer(a.key.bias),
-                value_weight: pointer(a.value.weight), value_bias: pointer(a.value.bias),
-                output_weight: pointer(a.output.weight), output_bias: pointer(a.output.bias))
+            parley_attention_projections(query: linear(a.query), key: linear(a.key), value: linear(a.value), output: linear(a.output))
         }
 
         var newCaches: [(keys: Tensor, values: Tensor)] = []
@@ -72,8 +72,7 @@ extension Transformer {
                 cross_norm_gain: pointer(layer.crossAttentionNorm.weight), cross_norm_bias: pointer(layer.crossAttentionNorm.bias),
                 feed_forward_norm_gain: pointer(layer.feedForwardNorm.weight),
                 feed_forward_norm_bias: pointer(layer.feedForwardNorm.bias),
-                hidden_weight: pointer(ff.hidden.weight), hidden_bias: pointer(ff.hidden.bias),
-                feed_forward_weight: pointer(ff.output.weight), feed_forward_bias: pointer(ff.output.bias),
+                hidden: linear(ff.hidden), feed_forward_output: linear(ff.output),
                 past_keys: past.map { UnsafePointer(pointer($0.keys)) }, past_values: past.map { UnsafePointer(pointer($0.values)) },
                 keys: pointer(extended.keys), values: pointer(extended.values),
                 cross_keys: pointer(crossKeys), cross_values: pointer(crossValues),
@@ -81,7 +80,7 @@ extension Transformer {
         }
         let logits = Tensor(uninitialized: [rows, c.targetVocabularySize])
         let position = decoder.positions(step..<(step + 1))
-        let outputWeight = output?.weight.value ?? targetEmbedding.weight.value
+        let outputMap = output.map(linear) ?? linear(targetEmbedding.weight.value, bias: nil)
         let tokenIDs = tokens.map { Int32($0) }, sources = state.sources.map { Int32($0) }
         let status = tokenIDs.withUnsafeBufferPointer { tokenIDs in
             sources.withUnsafeBufferPointer { sources in
@@ -96,7 +95,7 @@ extension Transformer {
                         position: UnsafePointer(pointer(position)), sources: sources.baseAddress,
                         source_mask: UnsafePointer(pointer(sourceMask)), layers: layers.baseAddress,
                         final_norm_gain: pointer(decoder.norm?.weight), final_norm_bias: pointer(decoder.norm?.bias),
-                        output_weight: UnsafePointer(pointer(outputWeight)), output_bias: pointer(output?.bias),
+                        output: outputMap,
                         logits: pointer(logits))
                     return parley_decoder_step(&description)
                 }
