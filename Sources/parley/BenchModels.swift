@@ -38,16 +38,18 @@ struct BenchModels: ParsableCommand {
     @Option(help: "Timed seconds to accumulate per decoding case (at least 5 calls).")
     var decodeSeconds: Double = 2.5
 
-    @Option(help: "Only the decoding cases of this beam width (1 or 5; for profiling one case).")
+    @Option(help: "Decode with this beam width only (the benchmark's are 1 and 5; any width, for profiling one case).")
     var beam: Int?
 
-    @Option(help: "Only the decoding cases of this batch size (1 or 32).")
+    @Option(help: "Decode batches of this size only (the benchmark's are 1 and 32; any size, for profiling one case).")
     var batch: Int?
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard trainSteps >= 1 else { throw ValidationError("--train-steps must be at least 1") }
         guard decodeSeconds >= 0 else { throw ValidationError("--decode-seconds must not be negative") }
+        guard (beam ?? 1) >= 1 else { throw ValidationError("--beam must be at least 1") }
+        guard (batch ?? 1) >= 1 else { throw ValidationError("--batch must be at least 1") }
     }
 
     func run() throws {
@@ -74,8 +76,10 @@ struct BenchModels: ParsableCommand {
             }
             if part != .train {
                 let network = try bench.makeModel()
-                for (beam, batch) in ModelBenchmark.decodingCases
-                where (self.beam ?? beam) == beam && (self.batch ?? batch) == batch {
+                let cases = ModelBenchmark.decodingCases
+                let beams = beam.map { [$0] } ?? Array(Set(cases.map(\.beam))).sorted()
+                let batches = batch.map { [$0] } ?? Array(Set(cases.map(\.batch))).sorted()
+                for (beam, batch) in beams.flatMap({ beam in batches.map { (beam, $0) } }) {
                     let d = bench.measureDecoding(beam: beam, batch: batch, model: network)
                     emit([
                         "bench": "models", "model": kind.rawValue, "measure": beam == 1 ? "greedy_decode" : "beam_decode",
