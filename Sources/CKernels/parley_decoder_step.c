@@ -70,6 +70,20 @@ static inline float dot(const float *a, const float *b, int n) {
     return _mm512_reduce_add_ps(sum);
 }
 
+/* y += alpha·x, in 16 lanes (written out: the compiler does not vectorise it, unable to rule
+ * out that y overlaps x). */
+static inline void add_scaled(float *y, float alpha, const float *x, int n) {
+    __m512 a = _mm512_set1_ps(alpha);
+    int j = 0;
+    for (; j + 16 <= n; j += 16)
+        _mm512_storeu_ps(y + j, _mm512_fmadd_ps(a, _mm512_loadu_ps(x + j), _mm512_loadu_ps(y + j)));
+    if (j < n) {
+        __mmask16 mask = (__mmask16)((1u << (n - j)) - 1);
+        _mm512_mask_storeu_ps(y + j, mask, _mm512_fmadd_ps(a, _mm512_maskz_loadu_ps(mask, x + j),
+                                                           _mm512_maskz_loadu_ps(mask, y + j)));
+    }
+}
+
 static inline float total(const float *a, int n) {
     __m512 sum = _mm512_setzero_ps();
     int j = 0;
@@ -132,9 +146,9 @@ static void self_attention(const step_job *job, const parley_decoder_layer *laye
             scores[past] = dot(q, key, dk) * scale;
             softmax(scores, length, NULL);
             float *out = context + (long)r * d + h * dk;
-            for (int j = 0; j < dk; j++) out[j] = scores[past] * value[j];
-            for (int p = 0; p < past; p++)
-                for (int j = 0; j < dk; j++) out[j] += scores[p] * past_values[(long)p * dk + j];
+            memset(out, 0, sizeof(float) * dk);
+            add_scaled(out, scores[past], value, dk);
+            for (int p = 0; p < past; p++) add_scaled(out, scores[p], past_values + (long)p * dk, dk);
             if (block % threads != thread) continue;
             /* This thread's blocks: the cache with the new position, and the weights. */
             float *keys = layer->keys + block * length * dk, *values = layer->values + block * length * dk;
@@ -163,9 +177,8 @@ static void cross_attention(const step_job *job, const parley_decoder_layer *lay
             for (int p = 0; p < length; p++) scores[p] = dot(q, keys + (long)p * dk, dk) * scale;
             softmax(scores, length, mask);
             float *out = context + (long)r * d + h * dk;
-            for (int j = 0; j < dk; j++) out[j] = 0;
-            for (int p = 0; p < length; p++)
-                for (int j = 0; j < dk; j++) out[j] += scores[p] * values[(long)p * dk + j];
+            memset(out, 0, sizeof(float) * dk);
+            for (int p = 0; p < length; p++) add_scaled(out, scores[p], values + (long)p * dk, dk);
             if (layer->cross_weights && block % threads == thread)
                 memcpy(layer->cross_weights + block * length, scores, sizeof(float) * length);
         }
