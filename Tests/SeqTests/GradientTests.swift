@@ -58,7 +58,7 @@ struct GradientTests {
         #expect(isClose(fused.scalars, composed.scalars), "fused \(fused.scalars) vs composed \(composed.scalars)")
     }
 
-    @Test("affine map x·Wᵀ + b: gradients on batches of rows and of sequences, values equal to matmul plus bias")
+    @Test("affine map x·Wᵀ + b, b per row or full-shaped: gradients on batches of rows and of sequences, values equal to matmul plus bias")
     func affine() {
         let weight = randomTensor([5, 4], seed: 44), bias = randomTensor([5], seed: 45)
         for shape in [[3, 4], [2, 3, 4]] {
@@ -67,6 +67,12 @@ struct GradientTests {
             let fused = Tensor.affine(x, weight: weight, bias: bias)
             let composed = Tensor.matmul(x, weight, transposeB: true) + bias
             #expect(isClose(fused.scalars, composed.scalars), "fused \(fused.scalars) vs composed \(composed.scalars)")
+            // A bias with the output's own shape (a recurrent cell's projected input).
+            let full = randomTensor(Array(shape.dropLast()) + [5], seed: 47)
+            expectGradients([x, weight, full]) { Tensor.affine($0[0], weight: $0[1], bias: $0[2]) }
+            let added = Tensor.affine(x, weight: weight, bias: full)
+            let reference = Tensor.matmul(x, weight, transposeB: true) + full
+            #expect(isClose(added.scalars, reference.scalars), "full-shaped bias: \(added.scalars) vs \(reference.scalars)")
         }
     }
 

@@ -36,13 +36,13 @@ public final class GRUCell: RecurrentCell {
     public var hasMemoryCell: Bool { false }
 
     public func projectInput(_ input: Tensor) -> Tensor {
-        Tensor.matmul(input, inputWeight.value, transposeB: true) + bias.value
+        Tensor.affine(input, weight: inputWeight.value, bias: bias.value)
     }
 
     public func step(projectedInput: Tensor, state: RecurrentState) -> RecurrentState {
         let h = state.hidden  // [batch, hidden]
         let x = projectedInput.chunked(3, axis: 1)  // W·x + b, blocks r, z, n
-        let recurrent = (Tensor.matmul(h, hiddenWeight.value, transposeB: true) + hiddenBias.value).chunked(3, axis: 1)
+        let recurrent = Tensor.affine(h, weight: hiddenWeight.value, bias: hiddenBias.value).chunked(3, axis: 1)
         let reset = (x[0] + recurrent[0]).sigmoid()
         let update = (x[1] + recurrent[1]).sigmoid()
         let candidate = (x[2] + reset * recurrent[2]).tanh()

@@ -35,13 +35,13 @@ public final class LSTMCell: RecurrentCell {
     public var hasMemoryCell: Bool { true }
 
     public func projectInput(_ input: Tensor) -> Tensor {
-        Tensor.matmul(input, inputWeight.value, transposeB: true) + bias.value
+        Tensor.affine(input, weight: inputWeight.value, bias: bias.value)
     }
 
     public func step(projectedInput: Tensor, state: RecurrentState) -> RecurrentState {
         guard let cell = state.cell else { preconditionFailure("an LSTM state needs a memory cell") }
         // [batch, 4·hidden]
-        let gates = projectedInput + Tensor.matmul(state.hidden, hiddenWeight.value, transposeB: true)
+        let gates = Tensor.affine(state.hidden, weight: hiddenWeight.value, bias: projectedInput)
         let blocks = gates.chunked(4, axis: 1)  // each [batch, hidden]
         let input = blocks[0].sigmoid(), forget = blocks[1].sigmoid()
         let candidate = blocks[2].tanh(), output = blocks[3].sigmoid()

@@ -24,12 +24,12 @@ public final class SimpleRNNCell: RecurrentCell {
     public var hasMemoryCell: Bool { false }
 
     public func projectInput(_ input: Tensor) -> Tensor {
-        Tensor.matmul(input, inputWeight.value, transposeB: true) + bias.value
+        Tensor.affine(input, weight: inputWeight.value, bias: bias.value)
     }
 
     public func step(projectedInput: Tensor, state: RecurrentState) -> RecurrentState {
         // [batch, hidden]
-        let preactivation = projectedInput + Tensor.matmul(state.hidden, hiddenWeight.value, transposeB: true)
+        let preactivation = Tensor.affine(state.hidden, weight: hiddenWeight.value, bias: projectedInput)
         return RecurrentState(hidden: preactivation.tanh())
     }
 

@@ -25,18 +25,25 @@ extension Tensor {
         }
     }
 
-    /// `x·Wᵀ + b` over the last axis of `x` `[…, in]`, with `weight` `[out, in]` and `bias` `[out]`:
-    /// the output rows start as copies of the bias and the product accumulates into them, so the
-    /// bias costs no pass of its own over the output (at batch 1 that pass over a vocabulary-sized
-    /// row took as long as a quarter of the product).
+    /// `x·Wᵀ + b` over the last axis of `x` `[…, in]`, with `weight` `[out, in]` and `bias` `[out]`
+    /// (added to every row) or the output's own shape `[…, out]` (a recurrent cell's projected
+    /// input): the output starts as a copy of the bias and the product accumulates into it, so
+    /// the sum costs no pass of its own over the output (at batch 1 that pass over a
+    /// vocabulary-sized row took as long as a quarter of the product).
     public static func affine(_ x: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
         precondition(x.rank >= 1 && weight.rank == 2 && x.shape[x.rank - 1] == weight.shape[1],
                      "affine: input \(x.shape) does not match weight \(weight.shape)")
-        precondition(bias.shape == [weight.shape[0]], "affine: bias \(bias.shape) is not [\(weight.shape[0])]")
         let inputs = weight.shape[1], outputs = weight.shape[0], rows = x.count / Swift.max(inputs, 1)
-        var result = Tensor(uninitialized: Array(x.shape.dropLast()) + [outputs])
+        let shape = Array(x.shape.dropLast()) + [outputs]
+        let perRow = bias.shape == [outputs]
+        precondition(perRow || bias.shape == shape, "affine: bias \(bias.shape) is neither [\(outputs)] nor \(shape)")
+        var result = Tensor(uninitialized: shape)
         let out = result.storage.pointer, b = bias.storage.pointer
-        for row in 0..<rows { (out + row * outputs).update(from: b, count: outputs) }
+        if perRow {
+            for row in 0..<rows { (out + row * outputs).update(from: b, count: outputs) }
+        } else {
+            out.update(from: b, count: rows * outputs)
+        }
         GEMM.multiply(x.storage.pointer, transposeA: false, weight.storage.pointer, transposeB: true,
                       into: out, m: rows, n: outputs, k: inputs, accumulate: true, weight: weight.storage)
         guard tracks([x, weight, bias]) else { return result }
