@@ -9,14 +9,20 @@
  * by a weight matrix — 2–40 µs each — and small steps between them: layer norms, attention over
  * twenty positions, residual sums. Run as separate jobs, each product wakes the second thread
  * and each small step leaves it idle: half the step went to that and to building tensors. Here
- * the whole step is one job. Both threads walk the same program; each computes its columns of
- * every product into a shared buffer and they meet at a barrier before the result is read
- * (six per layer). The small steps between products are done by every thread, each on its own
- * copy of the hidden state — cheaper than another barrier — so every thread's copy stays the
- * same and the next product can read it without waiting.
+ * the whole step is one job, and the threads meet once per sub-layer (three times per layer):
  *
- * Buffers written in one phase (between two barriers) are read in the next and written again
- * no earlier than the one after, so no thread overwrites what another is still reading. */
+ * - Each thread owns a share of the heads. It computes its heads' columns of the query, key and
+ *   value projections, its heads' attention, and from its heads' part of the context a partial
+ *   output projection (the context columns it owns times the matching columns of W_O); the
+ *   partial sums of all threads, added after a barrier, are the sub-layer's output.
+ * - The feed-forward block likewise: each thread computes its share of the hidden units and
+ *   their partial contribution to the output.
+ * - The residual sum and layer norm after each barrier are done by every thread on its own copy
+ *   of the hidden state (cheaper than another barrier), so the copies stay equal.
+ * - The output projection is split by columns of the logits.
+ *
+ * Partial sums alternate between two buffers: a thread that has passed a barrier and writes the
+ * next sub-layer's partial cannot overwrite one that another thread is still adding up. */
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 
@@ -27,23 +33,22 @@
 typedef struct {
     const parley_decoder_step_t *step;
     int head_size;
-    float *q, *k, *v, *projection, *hidden;   /* shared, [rows, d] ([rows, inner] for hidden) */
-    float *private_buffers;                   /* per thread: x, input, context, scores */
+    float *partials[2];         /* shared: per thread, [rows, d] partial sub-layer outputs */
+    float *private_buffers;     /* per thread: see run_step */
     size_t private_count;
 } step_job;
 
-/* This thread's columns of an n-column product: equal shares in multiples of 16. */
-static void column_share(int n, int thread, int threads, int *low, int *high) {
-    int share = ((n + threads - 1) / threads + 15) / 16 * 16;
-    *low = thread * share < n ? thread * share : n;
-    *high = *low + share < n ? *low + share : n;
+/* This thread's share of n columns: equal shares in multiples of `unit` (the last may be short
+ * or empty). */
+static void share(int n, int unit, int thread, int threads, int *low, int *high) {
+    int size = ((n + threads - 1) / threads + unit - 1) / unit * unit;
+    *low = thread * size < n ? thread * size : n;
+    *high = *low + size < n ? *low + size : n;
 }
 
-/* c[:, own columns] = act(a·wᵀ + bias) for a [rows, k] and w [n, k]; c is [rows, n]. */
-static void product(const float *a, int rows, int k, parley_linear map, int n,
-                    float *c, int relu, int gelu, int thread, int threads) {
-    int low, high;
-    column_share(n, thread, threads, &low, &high);
+/* Columns low..<high of c = act(a·wᵀ + bias), for a [rows, k] and w [n, k]; c is [rows, n]. */
+static void product_columns(const float *a, int rows, int k, parley_linear map, int n, float *c,
+                            int low, int high, int relu, int gelu) {
     if (high <= low) return;
     parley_dot_rows_avx512(a, map.weight + (long)low * k, c + low, rows, high - low, k, n, 0);
     const float *bias = map.bias;
@@ -56,6 +61,17 @@ static void product(const float *a, int rows, int k, parley_linear map, int n,
         if (gelu)
             for (int j = low; j < high; j++) out[j] = 0.5f * out[j] * (1 + erff(out[j] * 0.70710678118654752f));
     }
+}
+
+/* partial [rows, n] = a[:, low..<high]·w[:, low..<high]ᵀ, for a [rows, k] and w [n, k]: this
+ * thread's part of a product whose inner dimension is split over the threads. */
+static void partial_product(const float *a, int rows, int k, const float *w, int n, float *partial,
+                            int low, int high) {
+    if (high <= low) {
+        memset(partial, 0, sizeof(float) * rows * n);
+        return;
+    }
+    parley_dot_rows_strided_avx512(a + low, k, w + low, k, partial, n, rows, n, high - low, 0);
 }
 
 /* Σ a[j]·b[j] in 16 lanes (the compiler may not reorder a float sum to vectorise it itself). */
@@ -126,22 +142,22 @@ static void softmax(float *scores, int n, const float *mask) {
     for (int p = 0; p < n; p++) scores[p] /= total;
 }
 
-/* Self-attention of every row and head over the cached positions and this one:
- * context = Σ_p softmax_p(q·key_p / √dk) value_p. Every thread computes all of it (its own
- * context copy); the (row, head) blocks are dealt out in turn for writing the extended cache and
- * the weights, which nobody reads during the step. */
-static void self_attention(const step_job *job, const parley_decoder_layer *layer, float *context,
-                           float *scores, int thread, int threads) {
+/* Self-attention of heads first..<end, every row, over the cached positions and this one:
+ * context = Σ_p softmax_p(q·key_p / √dk) value_p; q, k, v and context are [rows, d], of which
+ * these heads' columns are read and written. Also writes these heads' blocks of the extended
+ * cache and of the weights. */
+static void self_attention(const step_job *job, const parley_decoder_layer *layer, const float *qs,
+                           const float *ks, const float *vs, float *context, float *scores, int first, int end) {
     const parley_decoder_step_t *s = job->step;
     int d = s->model_size, heads = s->heads, dk = job->head_size, past = s->step, length = past + 1;
     float scale = 1 / sqrtf((float)dk);
     for (int r = 0; r < s->rows; r++)
-        for (int h = 0; h < heads; h++) {
-            const float *q = job->q + (long)r * d + h * dk;
+        for (int h = first; h < end; h++) {
+            const float *q = qs + (long)r * d + h * dk;
             long block = (long)r * heads + h;
             const float *past_keys = layer->past_keys + block * past * dk;
             const float *past_values = layer->past_values + block * past * dk;
-            const float *key = job->k + (long)r * d + h * dk, *value = job->v + (long)r * d + h * dk;
+            const float *key = ks + (long)r * d + h * dk, *value = vs + (long)r * d + h * dk;
             for (int p = 0; p < past; p++) scores[p] = dot(q, past_keys + (long)p * dk, dk) * scale;
             scores[past] = dot(q, key, dk) * scale;
             softmax(scores, length, NULL);
@@ -149,8 +165,6 @@ static void self_attention(const step_job *job, const parley_decoder_layer *laye
             memset(out, 0, sizeof(float) * dk);
             add_scaled(out, scores[past], value, dk);
             for (int p = 0; p < past; p++) add_scaled(out, scores[p], past_values + (long)p * dk, dk);
-            if (block % threads != thread) continue;
-            /* This thread's blocks: the cache with the new position, and the weights. */
             float *keys = layer->keys + block * length * dk, *values = layer->values + block * length * dk;
             memcpy(keys, past_keys, sizeof(float) * past * dk);
             memcpy(keys + (long)past * dk, key, sizeof(float) * dk);
@@ -160,17 +174,18 @@ static void self_attention(const step_job *job, const parley_decoder_layer *laye
         }
 }
 
-/* Attention of every row and head over its source's keys, padding masked (as self_attention). */
-static void cross_attention(const step_job *job, const parley_decoder_layer *layer, float *context,
-                            float *scores, int thread, int threads) {
+/* Attention of heads first..<end, every row, over its source's keys, padding masked (as
+ * self_attention). */
+static void cross_attention(const step_job *job, const parley_decoder_layer *layer, const float *qs,
+                            float *context, float *scores, int first, int end) {
     const parley_decoder_step_t *s = job->step;
     int d = s->model_size, heads = s->heads, dk = job->head_size, length = s->source_length;
     float scale = 1 / sqrtf((float)dk);
     for (int r = 0; r < s->rows; r++) {
         int source = s->sources[r];
         const float *mask = s->source_mask + (long)source * length;
-        for (int h = 0; h < heads; h++) {
-            const float *q = job->q + (long)r * d + h * dk;
+        for (int h = first; h < end; h++) {
+            const float *q = qs + (long)r * d + h * dk;
             long entry = (long)source * heads + h, block = (long)r * heads + h;
             const float *keys = layer->cross_keys + entry * length * dk;
             const float *values = layer->cross_values + entry * length * dk;
@@ -179,18 +194,42 @@ static void cross_attention(const step_job *job, const parley_decoder_layer *lay
             float *out = context + (long)r * d + h * dk;
             memset(out, 0, sizeof(float) * dk);
             for (int p = 0; p < length; p++) add_scaled(out, scores[p], values + (long)p * dk, dk);
-            if (layer->cross_weights && block % threads == thread)
+            if (layer->cross_weights)
                 memcpy(layer->cross_weights + block * length, scores, sizeof(float) * length);
         }
     }
 }
 
-/* After a sub-layer's output landed in job->projection: x = LN(x + f) (post-norm) or x + f. */
-static void add_residual(const step_job *job, float *x, const float *gain, const float *bias) {
+/* After a barrier: the sub-layer's output f = bias + the threads' partial sums in `partials`;
+ * x = LN(x + f) (post-norm) or x + f. */
+static void add_residual(const step_job *job, float *x, const float *partials, int threads,
+                         const float *output_bias, const float *gain, const float *bias) {
     const parley_decoder_step_t *s = job->step;
-    long count = (long)s->rows * s->model_size;
-    for (long i = 0; i < count; i++) x[i] += job->projection[i];
-    if (!s->pre_norm) layer_norm(x, x, s->rows, s->model_size, gain, bias, s->norm_epsilon);
+    int rows = s->rows, d = s->model_size;
+    for (int r = 0; r < rows; r++) {
+        float *xr = x + (long)r * d;
+        if (output_bias)
+            for (int j = 0; j < d; j++) xr[j] += output_bias[j];
+        for (int t = 0; t < threads; t++) {
+            const float *part = partials + ((long)t * rows + r) * d;
+            for (int j = 0; j < d; j++) xr[j] += part[j];
+        }
+    }
+    if (!s->pre_norm) layer_norm(x, x, rows, d, gain, bias, s->norm_epsilon);
+}
+
+/* Where this thread writes its partial output of the current sub-layer. */
+static float *own_partial(const step_job *job, int phase, int thread) {
+    return job->partials[phase] + (long)thread * job->step->rows * job->step->model_size;
+}
+
+/* Ends a sub-layer: waits for every thread's partial output, adds them to x (add_residual), and
+ * moves on to the other partials buffer. */
+static void finish_sublayer(const step_job *job, float *x, int *phase, int threads, const float *output_bias,
+                            const float *gain, const float *bias) {
+    parley_team_barrier(threads);
+    add_residual(job, x, job->partials[*phase], threads, output_bias, gain, bias);
+    *phase ^= 1;
 }
 
 /* The sub-layer's input: LN(x) before it (pre-norm), else x itself. */
@@ -205,10 +244,15 @@ static const float *sublayer_input(const step_job *job, float *x, float *input, 
 static void run_step(void *context, int thread, int threads) {
     const step_job *job = context;
     const parley_decoder_step_t *s = job->step;
-    int rows = s->rows, d = s->model_size, inner = s->inner_size;
-    float *mine = job->private_buffers + (size_t)thread * job->private_count;
-    float *x = mine, *input = x + rows * d, *attended = input + rows * d, *scores = attended + rows * d;
-
+    int rows = s->rows, d = s->model_size, inner = s->inner_size, dk = job->head_size;
+    float *x = job->private_buffers + (size_t)thread * job->private_count;   /* the hidden state */
+    float *input = x + rows * d;        /* a sub-layer's input, pre-norm */
+    float *q = input + rows * d, *k = q + rows * d, *v = k + rows * d, *attended = v + rows * d;
+    float *hidden = attended + rows * d, *scores = hidden + (long)rows * inner;
+    int low, high, hidden_low, hidden_high, phase = 0;
+    share(d, dk, thread, threads, &low, &high);              /* this thread's heads' columns */
+    share(inner, 16, thread, threads, &hidden_low, &hidden_high);
+    int first = low / dk, end = high / dk;
     for (int r = 0; r < rows; r++) {
         const float *embedding = s->embedding + (long)s->tokens[r] * d;
         for (int j = 0; j < d; j++) x[r * d + j] = embedding[j] * s->embedding_scale + s->position[j];
@@ -218,34 +262,28 @@ static void run_step(void *context, int thread, int threads) {
         const parley_attention_projections *sa = &layer->self_attention, *ca = &layer->cross_attention;
 
         const float *in = sublayer_input(job, x, input, layer->self_norm_gain, layer->self_norm_bias);
-        product(in, rows, d, sa->query, d, job->q, 0, 0, thread, threads);
-        product(in, rows, d, sa->key, d, job->k, 0, 0, thread, threads);
-        product(in, rows, d, sa->value, d, job->v, 0, 0, thread, threads);
-        parley_team_barrier(threads);
-        self_attention(job, layer, attended, scores, thread, threads);
-        product(attended, rows, d, sa->output, d, job->projection, 0, 0, thread, threads);
-        parley_team_barrier(threads);
-        add_residual(job, x, layer->self_norm_gain, layer->self_norm_bias);
+        product_columns(in, rows, d, sa->query, d, q, low, high, 0, 0);
+        product_columns(in, rows, d, sa->key, d, k, low, high, 0, 0);
+        product_columns(in, rows, d, sa->value, d, v, low, high, 0, 0);
+        self_attention(job, layer, q, k, v, attended, scores, first, end);
+        partial_product(attended, rows, d, sa->output.weight, d, own_partial(job, phase, thread), low, high);
+        finish_sublayer(job, x, &phase, threads, sa->output.bias, layer->self_norm_gain, layer->self_norm_bias);
 
         in = sublayer_input(job, x, input, layer->cross_norm_gain, layer->cross_norm_bias);
-        product(in, rows, d, ca->query, d, job->q, 0, 0, thread, threads);
-        parley_team_barrier(threads);
-        cross_attention(job, layer, attended, scores, thread, threads);
-        product(attended, rows, d, ca->output, d, job->projection, 0, 0, thread, threads);
-        parley_team_barrier(threads);
-        add_residual(job, x, layer->cross_norm_gain, layer->cross_norm_bias);
+        product_columns(in, rows, d, ca->query, d, q, low, high, 0, 0);
+        cross_attention(job, layer, q, attended, scores, first, end);
+        partial_product(attended, rows, d, ca->output.weight, d, own_partial(job, phase, thread), low, high);
+        finish_sublayer(job, x, &phase, threads, ca->output.bias, layer->cross_norm_gain, layer->cross_norm_bias);
 
         in = sublayer_input(job, x, input, layer->feed_forward_norm_gain, layer->feed_forward_norm_bias);
-        product(in, rows, d, layer->hidden, inner, job->hidden, !s->gelu, s->gelu,
-                thread, threads);
-        parley_team_barrier(threads);
-        product(job->hidden, rows, inner, layer->feed_forward_output, d,
-                job->projection, 0, 0, thread, threads);
-        parley_team_barrier(threads);
-        add_residual(job, x, layer->feed_forward_norm_gain, layer->feed_forward_norm_bias);
+        product_columns(in, rows, d, layer->hidden, inner, hidden, hidden_low, hidden_high, !s->gelu, s->gelu);
+        partial_product(hidden, rows, inner, layer->feed_forward_output.weight, d, own_partial(job, phase, thread), hidden_low, hidden_high);
+        finish_sublayer(job, x, &phase, threads, layer->feed_forward_output.bias, layer->feed_forward_norm_gain,
+                        layer->feed_forward_norm_bias);
     }
     if (s->pre_norm) layer_norm(x, x, rows, d, s->final_norm_gain, s->final_norm_bias, s->norm_epsilon);
-    product(x, rows, d, s->output, s->vocabulary, s->logits, 0, 0, thread, threads);
+    share(s->vocabulary, 16, thread, threads, &low, &high);
+    product_columns(x, rows, d, s->output, s->vocabulary, s->logits, low, high, 0, 0);
 }
 
 int parley_decoder_step(const parley_decoder_step_t *s) {
@@ -255,16 +293,13 @@ int parley_decoder_step(const parley_decoder_step_t *s) {
     int rows = s->rows, d = s->model_size;
     int longest = s->step + 1 > s->source_length ? s->step + 1 : s->source_length;
     int threads = parley_pool_threads();
-    job.private_count = (size_t)3 * rows * d + longest + 16;
-    size_t shared = (size_t)4 * rows * d + (size_t)rows * s->inner_size;
-    float *memory = malloc(sizeof(float) * (shared + job.private_count * threads));
+    job.private_count = (size_t)6 * rows * d + (size_t)rows * s->inner_size + longest + 16;
+    size_t partials = (size_t)threads * rows * d;
+    float *memory = malloc(sizeof(float) * (2 * partials + job.private_count * threads));
     if (!memory) return -1;
-    job.q = memory;
-    job.k = job.q + rows * d;
-    job.v = job.k + rows * d;
-    job.projection = job.v + rows * d;
-    job.hidden = job.projection + rows * d;
-    job.private_buffers = job.hidden + (size_t)rows * s->inner_size;
+    job.partials[0] = memory;
+    job.partials[1] = memory + partials;
+    job.private_buffers = memory + 2 * partials;
     parley_pool_team(threads, run_step, &job);
     free(memory);
     return 0;

@@ -20,6 +20,9 @@ int parley_kernels_have_avx512(void);
  * parley_kernels_have_avx512() returned 1. */
 void parley_dot_rows_avx512(const float *a, const float *b, float *c,
                             int m, int n, int k, int ldc, int accumulate);
+/* The same with rows of a lda apart and rows of b ldb apart (a slice of their columns). */
+void parley_dot_rows_strided_avx512(const float *a, int lda, const float *b, int ldb, float *c, int ldc,
+                                    int m, int n, int k, int accumulate);
 
 /* Large products: c (+)= op(a)·op(b), row-major, op(x) = x or xᵀ by the trans flags; op(a) is
  * m×k, op(b) is k×n, leading dimensions lda, ldb, ldc (parley_gemm.c). Runs `parts` bands of C
