@@ -11,7 +11,7 @@
  * and each small step leaves it idle: half the step went to that and to building tensors. Here
  * the whole step is one job, and the threads meet once per sub-layer (three times per layer):
  *
- * - Each thread owns a share of the heads. It computes its heads' columns of the query, key and
+ * - Each thread owns a share of the heads (PARTS below). It computes its heads' columns of the query, key and
  *   value projections, its heads' attention, and from its heads' part of the context a partial
  *   output projection (the context columns it owns times the matching columns of W_O); the
  *   partial sums of all threads, added after a barrier, are the sub-layer's output.
@@ -30,10 +30,16 @@
 
 #pragma clang attribute push(__attribute__((target("avx512f,fma,avx2"))), apply_to = function)
 
+/* Each sub-layer's work is cut into this many parts whatever the number of threads (a thread
+ * takes parts thread, thread + threads, …), so the step's arithmetic — and its result, to the
+ * last bit — does not depend on how many threads run it: a step run alone because the team was
+ * busy gives what it gives on the team. */
+enum { PARTS = 2 };
+
 typedef struct {
     const parley_decoder_step_t *step;
     int head_size;
-    float *partials[2];         /* shared: per thread, [rows, d] partial sub-layer outputs */
+    float *partials[2];         /* shared: per part, [rows, d] partial sub-layer outputs */
     float *private_buffers;     /* per thread: see run_step */
     size_t private_count;
 } step_job;
@@ -200,17 +206,17 @@ static void cross_attention(const step_job *job, const parley_decoder_layer *lay
     }
 }
 
-/* After a barrier: the sub-layer's output f = bias + the threads' partial sums in `partials`;
- * x = LN(x + f) (post-norm) or x + f. */
-static void add_residual(const step_job *job, float *x, const float *partials, int threads,
-                         const float *output_bias, const float *gain, const float *bias) {
+/* After a barrier: the sub-layer's output f = bias + the parts' partial sums in `partials`, in
+ * part order; x = LN(x + f) (post-norm) or x + f. */
+static void add_residual(const step_job *job, float *x, const float *partials, const float *output_bias,
+                         const float *gain, const float *bias) {
     const parley_decoder_step_t *s = job->step;
     int rows = s->rows, d = s->model_size;
     for (int r = 0; r < rows; r++) {
         float *xr = x + (long)r * d;
         if (output_bias)
             for (int j = 0; j < d; j++) xr[j] += output_bias[j];
-        for (int t = 0; t < threads; t++) {
+        for (int t = 0; t < PARTS; t++) {
             const float *part = partials + ((long)t * rows + r) * d;
             for (int j = 0; j < d; j++) xr[j] += part[j];
         }
@@ -218,17 +224,17 @@ static void add_residual(const step_job *job, float *x, const float *partials, i
     if (!s->pre_norm) layer_norm(x, x, rows, d, gain, bias, s->norm_epsilon);
 }
 
-/* Where this thread writes its partial output of the current sub-layer. */
-static float *own_partial(const step_job *job, int phase, int thread) {
-    return job->partials[phase] + (long)thread * job->step->rows * job->step->model_size;
+/* Where a part's partial output of the current sub-layer goes. */
+static float *partial(const step_job *job, int phase, int part) {
+    return job->partials[phase] + (long)part * job->step->rows * job->step->model_size;
 }
 
-/* Ends a sub-layer: waits for every thread's partial output, adds them to x (add_residual), and
+/* Ends a sub-layer: waits for every part's partial output, adds them to x (add_residual), and
  * moves on to the other partials buffer. */
 static void finish_sublayer(const step_job *job, float *x, int *phase, int threads, const float *output_bias,
                             const float *gain, const float *bias) {
     parley_team_barrier(threads);
-    add_residual(job, x, job->partials[*phase], threads, output_bias, gain, bias);
+    add_residual(job, x, job->partials[*phase], output_bias, gain, bias);
     *phase ^= 1;
 }
 
@@ -249,10 +255,7 @@ static void run_step(void *context, int thread, int threads) {
     float *input = x + rows * d;        /* a sub-layer's input, pre-norm */
     float *q = input + rows * d, *k = q + rows * d, *v = k + rows * d, *attended = v + rows * d;
     float *hidden = attended + rows * d, *scores = hidden + (long)rows * inner;
-    int low, high, hidden_low, hidden_high, phase = 0;
-    share(d, dk, thread, threads, &low, &high);              /* this thread's heads' columns */
-    share(inner, 16, thread, threads, &hidden_low, &hidden_high);
-    int first = low / dk, end = high / dk;
+    int phase = 0;
     for (int r = 0; r < rows; r++) {
         const float *embedding = s->embedding + (long)s->tokens[r] * d;
         for (int j = 0; j < d; j++) x[r * d + j] = embedding[j] * s->embedding_scale + s->position[j];
@@ -260,28 +263,40 @@ static void run_step(void *context, int thread, int threads) {
     for (int l = 0; l < s->layer_count; l++) {
         const parley_decoder_layer *layer = &s->layers[l];
         const parley_attention_projections *sa = &layer->self_attention, *ca = &layer->cross_attention;
+        int low, high;
 
         const float *in = sublayer_input(job, x, input, layer->self_norm_gain, layer->self_norm_bias);
-        product_columns(in, rows, d, sa->query, d, q, low, high, 0, 0);
-        product_columns(in, rows, d, sa->key, d, k, low, high, 0, 0);
-        product_columns(in, rows, d, sa->value, d, v, low, high, 0, 0);
-        self_attention(job, layer, q, k, v, attended, scores, first, end);
-        partial_product(attended, rows, d, sa->output.weight, d, own_partial(job, phase, thread), low, high);
+        for (int part = thread; part < PARTS; part += threads) {
+            share(d, dk, part, PARTS, &low, &high);             /* the part's heads' columns */
+            product_columns(in, rows, d, sa->query, d, q, low, high, 0, 0);
+            product_columns(in, rows, d, sa->key, d, k, low, high, 0, 0);
+            product_columns(in, rows, d, sa->value, d, v, low, high, 0, 0);
+            self_attention(job, layer, q, k, v, attended, scores, low / dk, high / dk);
+            partial_product(attended, rows, d, sa->output.weight, d, partial(job, phase, part), low, high);
+        }
         finish_sublayer(job, x, &phase, threads, sa->output.bias, layer->self_norm_gain, layer->self_norm_bias);
 
         in = sublayer_input(job, x, input, layer->cross_norm_gain, layer->cross_norm_bias);
-        product_columns(in, rows, d, ca->query, d, q, low, high, 0, 0);
-        cross_attention(job, layer, q, attended, scores, first, end);
-        partial_product(attended, rows, d, ca->output.weight, d, own_partial(job, phase, thread), low, high);
+        for (int part = thread; part < PARTS; part += threads) {
+            share(d, dk, part, PARTS, &low, &high);
+            product_columns(in, rows, d, ca->query, d, q, low, high, 0, 0);
+            cross_attention(job, layer, q, attended, scores, low / dk, high / dk);
+            partial_product(attended, rows, d, ca->output.weight, d, partial(job, phase, part), low, high);
+        }
         finish_sublayer(job, x, &phase, threads, ca->output.bias, layer->cross_norm_gain, layer->cross_norm_bias);
 
         in = sublayer_input(job, x, input, layer->feed_forward_norm_gain, layer->feed_forward_norm_bias);
-        product_columns(in, rows, d, layer->hidden, inner, hidden, hidden_low, hidden_high, !s->gelu, s->gelu);
-        partial_product(hidden, rows, inner, layer->feed_forward_output.weight, d, own_partial(job, phase, thread), hidden_low, hidden_high);
+        for (int part = thread; part < PARTS; part += threads) {
+            share(inner, 16, part, PARTS, &low, &high);         /* the part's hidden units */
+            product_columns(in, rows, d, layer->hidden, inner, hidden, low, high, !s->gelu, s->gelu);
+            partial_product(hidden, rows, inner, layer->feed_forward_output.weight, d, partial(job, phase, part),
+                            low, high);
+        }
         finish_sublayer(job, x, &phase, threads, layer->feed_forward_output.bias, layer->feed_forward_norm_gain,
                         layer->feed_forward_norm_bias);
     }
     if (s->pre_norm) layer_norm(x, x, rows, d, s->final_norm_gain, s->final_norm_bias, s->norm_epsilon);
+    int low, high;
     share(s->vocabulary, 16, thread, threads, &low, &high);
     product_columns(x, rows, d, s->output, s->vocabulary, s->logits, low, high, 0, 0);
 }
@@ -294,7 +309,7 @@ int parley_decoder_step(const parley_decoder_step_t *s) {
     int longest = s->step + 1 > s->source_length ? s->step + 1 : s->source_length;
     int threads = parley_pool_threads();
     job.private_count = (size_t)6 * rows * d + (size_t)rows * s->inner_size + longest + 16;
-    size_t partials = (size_t)threads * rows * d;
+    size_t partials = (size_t)PARTS * rows * d;
     float *memory = malloc(sizeof(float) * (2 * partials + job.private_count * threads));
     if (!memory) return -1;
     job.partials[0] = memory;

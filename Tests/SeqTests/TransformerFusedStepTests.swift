@@ -103,6 +103,25 @@ struct TransformerFusedStepTests {
         }
     }
 
+    @Test("a fused step run alone (the team busy with another job) gives the same bits as on the team")
+    func sameAloneAsOnTheTeam() throws {
+        let model = try Self.model(Self.variants[1])
+        let encoded = withoutGradients { model.encode(TokenBatch([[3, 4, 5, 6], [7, 8]], paddingID: 0)) }
+        func decode() -> [[Float]] {
+            var state = encoded
+            return [[1, 1], [9, 4], [30, 2]].map { tokens in
+                withoutGradients { model.decodeStep(tokens, state: &state) }.logits.scalars
+            }
+        }
+        let onTheTeam = decode()
+        // Inside a part of another job the team is taken: the step runs on its caller alone.
+        var alone: [[Float]] = []
+        Parallel.run(parts: 2) { part in
+            if part == 0 { alone = decode() }
+        }
+        #expect(alone == onTheTeam)
+    }
+
     @Test("nine rows, gradient recording and dropout in training take the general path, state untouched")
     func declines() throws {
         let model = try Self.model(Self.variants[0])
