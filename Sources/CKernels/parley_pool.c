@@ -86,6 +86,12 @@ static void run_parts(void) {
     }
 }
 
+/* A thread's share of the current job: parts from the counter, or its run of a team job. */
+static void take_share(int thread) {
+    if (job.team_body) job.team_body(job.context, thread, job.threads);
+    else run_parts();
+}
+
 static void *worker_main(void *argument) {
     int thread = (int)(long)argument;            /* 1-based: the caller is thread 0 */
     /* The generation when the thread was created, not when it first runs: the job that started
@@ -93,10 +99,7 @@ static void *worker_main(void *argument) {
     unsigned long seen = created_at[thread];
     for (;;) {
         seen = await_job(seen);
-        if (thread < job.threads) {
-            if (job.team_body) job.team_body(job.context, thread, job.threads);
-            else run_parts();
-        }
+        if (thread < job.threads) take_share(thread);
         atomic_fetch_add_explicit(&finished, 1, memory_order_release);
     }
     return NULL;
@@ -129,14 +132,19 @@ void parley_pool_set_threads(int threads) {
 
 int parley_pool_threads(void) { return atomic_load(&team_threads); }
 
-/* Publishes the job set in `job` to `threads - 1` workers (started if needed; fewer when they
- * cannot be), runs the caller's share, waits for every worker, and releases the team, which the
- * caller must hold. */
-static void run_job(int threads, void (*callers_share)(void)) {
+/* Publishes a job (`body` split into `parts`, or `team_body` run by every thread) to
+ * `threads - 1` workers (started if needed; fewer when they cannot be), runs the caller's share,
+ * waits for every worker, and releases the team, which the caller must hold. */
+static void run_job(int threads, void (*body)(void *, int), void (*team_body)(void *, int, int), void *context,
+                    int parts) {
     if (workers < threads - 1) {
         start_workers(threads - 1);
         if (workers < threads - 1) threads = workers + 1;
     }
+    job.body = body;
+    job.team_body = team_body;
+    job.context = context;
+    job.parts = parts;
     job.threads = threads;
     atomic_store_explicit(&next_part, 0, memory_order_relaxed);
     atomic_store_explicit(&finished, 0, memory_order_relaxed);
@@ -146,7 +154,7 @@ static void run_job(int threads, void (*callers_share)(void)) {
         pthread_cond_broadcast(&team_wake);
         pthread_mutex_unlock(&team_lock);
     }
-    callers_share();
+    take_share(0);
     long long start = 0;
     for (int polls = 0; atomic_load_explicit(&finished, memory_order_acquire) < workers; polls++) {
         CPU_RELAX();
@@ -166,14 +174,8 @@ void parley_pool_run(int parts, void (*body)(void *context, int part), void *con
         for (int part = 0; part < parts; part++) body(context, part);
         return;
     }
-    job.body = body;
-    job.team_body = NULL;
-    job.context = context;
-    job.parts = parts;
-    run_job(threads, run_parts);
+    run_job(threads, body, NULL, context, parts);
 }
-
-static void run_team_share(void) { job.team_body(job.context, 0, job.threads); }
 
 void parley_pool_team(int threads, void (*body)(void *context, int thread, int threads), void *context) {
     int allowed = atomic_load(&team_threads);
@@ -182,11 +184,7 @@ void parley_pool_team(int threads, void (*body)(void *context, int thread, int t
         body(context, 0, 1);
         return;
     }
-    job.body = NULL;
-    job.team_body = body;
-    job.context = context;
-    job.parts = threads;
-    run_job(threads, run_team_share);
+    run_job(threads, NULL, body, context, threads);
 }
 
 /* Threads arrived at the current barrier, and how many barriers have opened: the last to arrive

@@ -7,26 +7,18 @@ import Testing
 /// (both results-neutral for any test running beside it).
 @Suite("Fused Transformer decoding step", .serialized)
 struct TransformerFusedStepTests {
-    /// Wide enough that two threads each take a share of every product's columns (64 and 96
-    /// columns, a vocabulary of 50), with a head width of 16 and a ragged inner width.
+    /// `TransformerTests`' model made wide enough that two threads each take a share of every
+    /// product's columns (64 and 88 columns, a vocabulary of 50), with a head width of 16 and a
+    /// ragged inner width; dropout configured, to be switched off.
     static func configuration(
         _ normalization: NormalizationPlacement, activation: Activation, positions: PositionEncoding, tie: Bool
     ) -> ModelConfiguration {
-        var c = ModelConfiguration()
-        c.kind = .transformer
+        var c = TransformerTests.configuration(normalization, positions: positions, share: tie, tie: tie)
         c.sourceVocabularySize = tie ? 50 : 40
         c.targetVocabularySize = 50
         c.embeddingSize = 64
-        c.heads = 4
         c.feedForwardSize = 88
-        c.encoderLayers = 2
-        c.decoderLayers = 2
-        c.normalization = normalization
         c.activation = activation
-        c.positionEncoding = positions
-        c.maximumLength = 32
-        c.shareSourceTargetEmbeddings = tie
-        c.tieOutputEmbedding = tie
         c.dropout = 0.1
         c.attentionDropout = 0.1
         return c
