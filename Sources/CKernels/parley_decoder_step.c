@@ -11,12 +11,13 @@
  * and each small step leaves it idle: half the step went to that and to building tensors. Here
  * the whole step is one job, and the threads meet once per sub-layer (three times per layer):
  *
- * - Each thread owns a share of the heads (PARTS below). It computes its heads' columns of the query, key and
- *   value projections, its heads' attention, and from its heads' part of the context a partial
- *   output projection (the context columns it owns times the matching columns of W_O); the
- *   partial sums of all threads, added after a barrier, are the sub-layer's output.
- * - The feed-forward block likewise: each thread computes its share of the hidden units and
- *   their partial contribution to the output.
+ * - An attention sub-layer is cut into parts by heads (PARTS below; with two threads, a part
+ *   each). A part is its heads' columns of the query, key and value projections, its heads'
+ *   attention, and from its heads' columns of the context a partial output projection (those
+ *   columns times the matching columns of W_O); the parts' partial sums, added after a barrier,
+ *   are the sub-layer's output.
+ * - The feed-forward block likewise, by hidden units: each part computes its units and their
+ *   partial contribution to the output.
  * - The residual sum and layer norm after each barrier are done by every thread on its own copy
  *   of the hidden state (cheaper than another barrier), so the copies stay equal.
  * - The output projection is split by columns of the logits.
@@ -44,11 +45,11 @@ typedef struct {
     size_t private_count;
 } step_job;
 
-/* This thread's share of n columns: equal shares in multiples of `unit` (the last may be short
- * or empty). */
-static void share(int n, int unit, int thread, int threads, int *low, int *high) {
-    int size = ((n + threads - 1) / threads + unit - 1) / unit * unit;
-    *low = thread * size < n ? thread * size : n;
+/* Share `index` of `count` of n columns: equal shares in multiples of `unit` (the last may be
+ * short or empty). */
+static void share(int n, int unit, int index, int count, int *low, int *high) {
+    int size = ((n + count - 1) / count + unit - 1) / unit * unit;
+    *low = index * size < n ? index * size : n;
     *high = *low + size < n ? *low + size : n;
 }
 

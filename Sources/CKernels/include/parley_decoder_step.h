@@ -3,7 +3,7 @@
 
 /* One decoding step of a Transformer decoder for a few rows (parley_decoder_step.c): the whole
  * step — embedding, every layer, the output projection — in one job of the worker team, whose
- * threads split each product by columns and meet at a barrier after it.
+ * threads share out each sub-layer's heads or hidden units and meet at a barrier after it.
  * Plain C types only, so that Swift imports this header without any platform module. */
 
 #ifdef __cplusplus

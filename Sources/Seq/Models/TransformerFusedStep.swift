@@ -4,12 +4,14 @@ import CKernels
 /// job of the worker team (`parley_decoder_step.c`) instead of ~150 tensor operations.
 ///
 /// At batch 1 the weights of a step (19 MB for the benchmark model) stream from L3 in about
-/// 120 µs on two cores, but through tensor operations a step took twice that: each of ~40 products
+/// 130 µs on two cores, but through tensor operations a step took twice that: each of ~40 products
 /// was a job of its own, with the second thread idle during everything between them (layer
-/// norms, attention, building tensors). The fused step does the same arithmetic in the same order
-/// per element, so its logits match the general path's to rounding (`TransformerTests`), and it
-/// reads and writes the same `DecoderState` tensors, so beam search's reordering and the
-/// attention maps work unchanged. Training, dropout and larger batches take the general path.
+/// norms, attention, building tensors). In the fused step each thread owns half of the heads and
+/// of the feed-forward units and the threads meet once per sub-layer. It computes what the
+/// general path computes — the output projections as two partial sums, so its logits match to
+/// rounding (`TransformerFusedStepTests`), and the same bits whether the step runs on the team or
+/// alone — and reads and writes the same `DecoderState` tensors, so beam search's reordering and
+/// the attention maps work unchanged. Training, dropout and larger batches take the general path.
 extension Transformer {
     /// Whether `decodeStep` fuses steps of up to `fusedStepRows` rows; off, every step goes
     /// through tensor operations — for comparing the two. Off from the start where the AVX-512
