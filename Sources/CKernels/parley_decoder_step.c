@@ -149,60 +149,49 @@ static void softmax(float *scores, int n, const float *mask) {
     for (int p = 0; p < n; p++) scores[p] /= total;
 }
 
-/* Self-attention of heads first..<end, every row, over the cached positions and this one:
- * context = Σ_p softmax_p(q·key_p / √dk) value_p; q, k, v and context are [rows, d], of which
- * these heads' columns are read and written. Also writes these heads' blocks of the extended
- * cache and of the weights. */
+/* One head of one row: weights = softmax_p(q·key_p / √dk) over `length` positions (a non-zero
+ * mask entry hides one), context = Σ_p weights_p value_p; keys and values are `length` rows of dk. */
+static void attend_head(const float *q, const float *keys, const float *values, int length, int dk,
+                        const float *mask, float *weights, float *context) {
+    float scale = 1 / sqrtf((float)dk);
+    for (int p = 0; p < length; p++) weights[p] = dot(q, keys + (long)p * dk, dk) * scale;
+    softmax(weights, length, mask);
+    memset(context, 0, sizeof(float) * dk);
+    for (int p = 0; p < length; p++) add_scaled(context, weights[p], values + (long)p * dk, dk);
+}
+
+/* Self-attention of heads first..<end, every row: these heads' blocks of the cache are extended
+ * with this position (from k and v), then each head attends over its extended block. q, k, v and
+ * context are [rows, d], of which these heads' columns are read and written. */
 static void self_attention(const step_job *job, const parley_decoder_layer *layer, const float *qs,
                            const float *ks, const float *vs, float *context, float *scores, int first, int end) {
     const parley_decoder_step_t *s = job->step;
     int d = s->model_size, heads = s->heads, dk = job->head_size, past = s->step, length = past + 1;
-    float scale = 1 / sqrtf((float)dk);
     for (int r = 0; r < s->rows; r++)
         for (int h = first; h < end; h++) {
-            const float *q = qs + (long)r * d + h * dk;
-            long block = (long)r * heads + h;
-            const float *past_keys = layer->past_keys + block * past * dk;
-            const float *past_values = layer->past_values + block * past * dk;
-            const float *key = ks + (long)r * d + h * dk, *value = vs + (long)r * d + h * dk;
-            for (int p = 0; p < past; p++) scores[p] = dot(q, past_keys + (long)p * dk, dk) * scale;
-            scores[past] = dot(q, key, dk) * scale;
-            softmax(scores, length, NULL);
-            float *out = context + (long)r * d + h * dk;
-            memset(out, 0, sizeof(float) * dk);
-            add_scaled(out, scores[past], value, dk);
-            for (int p = 0; p < past; p++) add_scaled(out, scores[p], past_values + (long)p * dk, dk);
+            long block = (long)r * heads + h, column = (long)r * d + h * dk;
             float *keys = layer->keys + block * length * dk, *values = layer->values + block * length * dk;
-            memcpy(keys, past_keys, sizeof(float) * past * dk);
-            memcpy(keys + (long)past * dk, key, sizeof(float) * dk);
-            memcpy(values, past_values, sizeof(float) * past * dk);
-            memcpy(values + (long)past * dk, value, sizeof(float) * dk);
-            if (layer->self_weights) memcpy(layer->self_weights + block * length, scores, sizeof(float) * length);
+            memcpy(keys, layer->past_keys + block * past * dk, sizeof(float) * past * dk);
+            memcpy(keys + (long)past * dk, ks + column, sizeof(float) * dk);
+            memcpy(values, layer->past_values + block * past * dk, sizeof(float) * past * dk);
+            memcpy(values + (long)past * dk, vs + column, sizeof(float) * dk);
+            float *weights = layer->self_weights ? layer->self_weights + block * length : scores;
+            attend_head(qs + column, keys, values, length, dk, NULL, weights, context + column);
         }
 }
 
-/* Attention of heads first..<end, every row, over its source's keys, padding masked (as
- * self_attention). */
+/* Attention of heads first..<end, every row, over its source's keys, padding masked. */
 static void cross_attention(const step_job *job, const parley_decoder_layer *layer, const float *qs,
                             float *context, float *scores, int first, int end) {
     const parley_decoder_step_t *s = job->step;
     int d = s->model_size, heads = s->heads, dk = job->head_size, length = s->source_length;
-    float scale = 1 / sqrtf((float)dk);
     for (int r = 0; r < s->rows; r++) {
         int source = s->sources[r];
-        const float *mask = s->source_mask + (long)source * length;
         for (int h = first; h < end; h++) {
-            const float *q = qs + (long)r * d + h * dk;
-            long entry = (long)source * heads + h, block = (long)r * heads + h;
-            const float *keys = layer->cross_keys + entry * length * dk;
-            const float *values = layer->cross_values + entry * length * dk;
-            for (int p = 0; p < length; p++) scores[p] = dot(q, keys + (long)p * dk, dk) * scale;
-            softmax(scores, length, mask);
-            float *out = context + (long)r * d + h * dk;
-            memset(out, 0, sizeof(float) * dk);
-            for (int p = 0; p < length; p++) add_scaled(out, scores[p], values + (long)p * dk, dk);
-            if (layer->cross_weights)
-                memcpy(layer->cross_weights + block * length, scores, sizeof(float) * length);
+            long entry = (long)source * heads + h, block = (long)r * heads + h, column = (long)r * d + h * dk;
+            float *weights = layer->cross_weights ? layer->cross_weights + block * length : scores;
+            attend_head(qs + column, layer->cross_keys + entry * length * dk, layer->cross_values + entry * length * dk,
+                        length, dk, s->source_mask + (long)source * length, weights, context + column);
         }
     }
 }
