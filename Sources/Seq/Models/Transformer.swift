@@ -42,6 +42,9 @@ public final class Transformer: EncoderDecoder {
     public let output: Linear?
 
     let embeddingScale: Float
+    /// The epsilon every decoder layer norm uses, or `nil` when they differ (the fused step takes
+    /// one for all): fixed at construction, so worked out once rather than at every step.
+    let decoderNormEpsilon: Float?
     /// State names per decoder layer, built once rather than at every step.
     let stateNames: [(crossKeys: String, crossValues: String, selfKeys: String, selfValues: String)]
 
@@ -60,6 +63,9 @@ public final class Transformer: EncoderDecoder {
         decoder = TransformerDecoder(configuration: c, generator: generator)
         output = c.tieOutputEmbedding ? nil : Linear(inputSize: d, outputSize: c.targetVocabularySize, generator: generator)
         embeddingScale = Float(d).squareRoot()
+        let norms = decoder.layers.flatMap { [$0.selfAttentionNorm, $0.crossAttentionNorm, $0.feedForwardNorm] }
+            + (decoder.norm.map { [$0] } ?? [])
+        decoderNormEpsilon = norms.allSatisfy { $0.epsilon == norms.first?.epsilon } ? norms.first?.epsilon : nil
         stateNames = (0..<c.decoderLayers).map { i in
             let prefix = "decoder.layers.\(i)."
             return (prefix + "crossKeys", prefix + "crossValues", prefix + "selfKeys", prefix + "selfValues")

@@ -31,9 +31,7 @@ extension Transformer {
               let sourceMask = state.sourceTensors["sourceMask"], state.sources.count == rows else { return nil }
         let d = c.embeddingSize, heads = c.heads, headSize = d / heads, step = state.step
         let sourceLength = sourceMask.shape.last ?? 0
-        let norms = decoder.layers.flatMap { [$0.selfAttentionNorm, $0.crossAttentionNorm, $0.feedForwardNorm] }
-            + (decoder.norm.map { [$0] } ?? [])
-        guard let epsilon = norms.first?.epsilon, norms.allSatisfy({ $0.epsilon == epsilon }) else { return nil }
+        guard let epsilon = decoderNormEpsilon else { return nil }
         for token in tokens {
             precondition((0..<c.targetVocabularySize).contains(token), "token id \(token) outside the target vocabulary")
         }
