@@ -312,6 +312,17 @@ struct TransformerTests {
             }
         }
     }
+
+    @Test("sinusoidal encodings are the same inside and beyond the precomputed positions")
+    func sinusoidPastTable() {
+        let short = PositionalEncoding(kind: .sinusoidal, size: 8, maximumLength: 4, generator: RandomGenerator(seed: 1))
+        let long = PositionalEncoding(kind: .sinusoidal, size: 8, maximumLength: 64, generator: RandomGenerator(seed: 1))
+        // 2..<7 straddles the short layer's table; the long one has every row precomputed.
+        let straddling = short(2..<7), beyond = short(5..<7), precomputed = long(2..<7)
+        #expect(straddling.shape == [5, 8] && beyond.shape == [2, 8])
+        #expect(straddling.scalars == precomputed.scalars)
+        #expect(beyond.scalars == precomputed.sliced(axis: 0, 3..<5).scalars)
+    }
 }
 
 extension Array {

@@ -11,7 +11,8 @@ import Darwin
 ///     PE(p, 2j)   = sin(p / 10000^(2j/d))
 ///     PE(p, 2j+1) = cos(p / 10000^(2j/d))
 ///
-/// It has no parameters and no length limit. Learned (Gehring et al. 2017): a table `weight`
+/// It has no parameters and no length limit; the first `maximumLength` positions are worked out
+/// once, when the layer is made, so a decoding step only copies its row. Learned (Gehring et al. 2017): a table `weight`
 /// `[maximumLength, size]` trained with the model.
 public final class PositionalEncoding: Layer {
     /// Sinusoidal or learned.
@@ -22,6 +23,8 @@ public final class PositionalEncoding: Layer {
     public let maximumLength: Int
     /// Learned only: `[maximumLength, size]`, normal with standard deviation `size^-½`.
     public let weight: Parameter?
+    /// Sinusoidal only: the encodings of positions `0..<maximumLength`.
+    private let sinusoidTable: Tensor?
 
     public init(kind: PositionEncoding, size: Int, maximumLength: Int, generator: RandomGenerator) {
         precondition(size > 0 && maximumLength > 0, "position encoding needs positive sizes")
@@ -31,9 +34,11 @@ public final class PositionalEncoding: Layer {
         switch kind {
         case .sinusoidal:
             weight = nil
+            sinusoidTable = Self.sinusoid(0..<maximumLength, size: size)
         case .learned:
             let initializer = Initializer.normal(standardDeviation: 1 / Float(size).squareRoot())
             weight = Parameter(initializer.make([maximumLength, size], generator: generator))
+            sinusoidTable = nil
         }
     }
 
@@ -41,6 +46,9 @@ public final class PositionalEncoding: Layer {
     public func callAsFunction(_ positions: Range<Int>) -> Tensor {
         switch kind {
         case .sinusoidal:
+            if let table = sinusoidTable, positions.lowerBound >= 0, positions.upperBound <= maximumLength {
+                return table.sliced(axis: 0, positions)
+            }
             return Self.sinusoid(positions, size: size)
         case .learned:
             precondition(positions.lowerBound >= 0 && positions.upperBound <= maximumLength,
