@@ -14,7 +14,7 @@ struct Repl: ParsableCommand {
         abstract: "Translate sentences interactively, with :commands to change the search and show attention.",
         discussion: """
             On a terminal lines are edited (arrows, Home/End, history in ~/.parley_history); Ctrl-C \
-            clears the line and Ctrl-D exits. When standard input is not a terminal, lines are read \
+            clears the line (or stops a translation under way) and Ctrl-D exits. When standard input is not a terminal, lines are read \
             one by one without a prompt, so the REPL can be scripted. Type :help for the commands.
             """)
 
@@ -35,7 +35,15 @@ struct Repl: ParsableCommand {
         }
         loop: while !session.hasQuit {
             switch editor.read() {
-            case .line(let line): emit(session.handle(line))
+            case .line(let line):
+                // On a terminal, Ctrl-C while a sentence is translated abandons it, not the REPL
+                // (at the prompt the editor's raw mode reads Ctrl-C as a key that clears the
+                // line). A scripted REPL keeps the signal's default: Ctrl-C ends it.
+                let stop = StopRequest()
+                let interrupt = editor.isInteractive ? InterruptHandler { stop.set() } : nil
+                let output = session.handle(line, stop: stop)
+                interrupt?.restore()
+                emit(output)
             case .cancelled: continue
             case .end: break loop
             }

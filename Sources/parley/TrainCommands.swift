@@ -110,23 +110,6 @@ final class ProgressLine {
     }
 }
 
-/// Runs `action` on Ctrl-C (SIGINT) instead of terminating, until `restore()`.
-final class InterruptHandler {
-    private let source: DispatchSourceSignal
-
-    init(_ action: @escaping () -> Void) {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler(handler: action)
-        source.resume()
-    }
-
-    func restore() {
-        source.cancel()
-        signal(SIGINT, SIG_DFL)
-    }
-}
-
 func formatDuration(_ seconds: Double) -> String {
     let s = Int(seconds.rounded())
     return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"

@@ -180,6 +180,21 @@ struct REPLTests {
         #expect(session.handle("a b c")[0] == session.translator.translate("a b c", options: session.options).text)
     }
 
+    @Test("a translation stopped by its request prints one note, keeps the last translation, and the session goes on")
+    func stoppedTranslation() throws {
+        let (session, _) = try makeSession()
+        let sentence = reversalSentences[0]
+        let first = session.handle(sentence)
+        let stop = StopRequest()
+        stop.set()
+        #expect(session.handle(reversalSentences[1], stop: stop) == ["note: translation interrupted"])
+        #expect(session.lastTranslation?.source == sentence)
+        #expect(session.handle(":beam 2", stop: stop) == ["beam 2"], "commands do not look at the request")
+        #expect(session.handle(sentence, stop: StopRequest()).count == 2)
+        #expect(session.translator.translate([sentence], stop: stop) == nil)
+        #expect(first[0] == session.translator.translate(sentence).text)
+    }
+
     @Test(":quit ends the session; run stops there")
     func quit() throws {
         let (session, _) = try makeSession()

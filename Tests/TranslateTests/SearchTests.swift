@@ -345,6 +345,42 @@ struct SearchTests {
         #expect(beam.allSatisfy { $0[0].tokens.count == 20 })
     }
 
+    // MARK: Stopping early on request
+
+    @Test("a stop request ends the search before its next decoder step")
+    func stopRequestEndsSearch() {
+        for width in [1, 3] {
+            let stop = StopRequest()
+            // Every prefix gets the same spread-out distribution, so no sentence ends before its
+            // limit of 12 steps; the request is set during the third step.
+            let model = ScriptedModel(vocabulary: 8) { _, prefix in
+                if prefix.count == 2 { stop.set() }
+                return distribution([4: 0.4, 5: 0.3])
+            }
+            let search: any SequenceSearch = width == 1 ? GreedySearch(outputLength: .fixed(12))
+                                                        : BeamSearch(width: width, outputLength: .fixed(12))
+            let sources = [[4], [5, 6], [7]]
+            #expect(search.decode(sources, model: model, stop: stop) == nil, "width \(width)")
+            #expect(model.steps == 3, "width \(width): \(model.steps) steps")
+            // With a request that is never set, the same search runs to the limit.
+            let unstopped = ScriptedModel(vocabulary: 8) { _, _ in distribution([4: 0.4, 5: 0.3]) }
+            let full = search.decode(sources, model: unstopped, stop: StopRequest())
+            #expect(unstopped.steps == 12)
+            #expect(full?.count == 3 && full!.allSatisfy { $0[0].tokens.count == 12 })
+        }
+    }
+
+    @Test("a batch decoded in sentence shares stops as a whole", arguments: [1, 4])
+    func stopRequestEndsShares(width: Int) throws {
+        let model = try tinyModel(.transformer)
+        let sources = sentences(Array(repeating: 5, count: 20), vocabulary: 20, seed: 6)
+        let search: any SequenceSearch = width == 1 ? GreedySearch(outputLength: .fixed(6)) : BeamSearch(width: width, outputLength: .fixed(6))
+        let stop = StopRequest()
+        stop.set()
+        #expect(search.decode(sources, model: model, stop: stop) == nil)
+        #expect(search.decode(sources, model: model, stop: StopRequest())?.count == 20)
+    }
+
     // MARK: Batching and edge cases
 
     @Test("a padded batch gives each sentence what it gets alone", arguments: ModelKind.allCases)

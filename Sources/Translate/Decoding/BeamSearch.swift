@@ -63,10 +63,11 @@ public struct BeamSearch: SequenceSearch {
 
     /// Decodes the sources (ids, no padding) as one batch.
     ///
-    /// - Returns: per sentence, up to `nBest` hypotheses ordered by `normalizedScore` (best first).
-    public func decode(_ sources: [[Int]], model: any EncoderDecoder) -> [[Hypothesis]] {
+    /// - Returns: per sentence, up to `nBest` hypotheses ordered by `normalizedScore` (best first);
+    ///   `nil` when `stop` is set before the last step.
+    public func decode(_ sources: [[Int]], model: any EncoderDecoder, stop: StopRequest?) -> [[Hypothesis]]? {
         guard !sources.isEmpty else { return [] }
-        return SentenceShares.decode(sources) { run($0, model: model) }
+        return SentenceShares.decode(sources) { run($0, model: model, stop: stop) }
     }
 
     /// A sentence still being searched: its rows in the current level, its finished hypotheses.
@@ -78,7 +79,7 @@ public struct BeamSearch: SequenceSearch {
         var finished: [SearchHistory.Ending]
     }
 
-    private func run(_ sources: [[Int]], model: any EncoderDecoder) -> [[Hypothesis]] {
+    private func run(_ sources: [[Int]], model: any EncoderDecoder, stop: StopRequest?) -> [[Hypothesis]]? {
         let start = SearchStart(sources: sources, model: model, outputLength: outputLength, specialTokens: specialTokens)
         let vocabulary = start.vocabularySize, end = specialTokens.endOfSentence
         let scoring = StepScoring(
@@ -106,6 +107,7 @@ public struct BeamSearch: SequenceSearch {
 
         var level = 0, rows = batchSize
         while !groups.isEmpty {
+            if stop?.isSet == true { return nil }
             var (logits, attention) = model.decodeStep(inputs, state: &state)  // [rows, V]
             history.record(attention)
             scoring.prepare(&logits, normalizers: &normalizers)

@@ -26,13 +26,14 @@ public struct GreedySearch: SequenceSearch {
         self.recordsAttention = recordsAttention
     }
 
-    /// Decodes the sources (ids, no padding) as one batch; one hypothesis per sentence.
-    public func decode(_ sources: [[Int]], model: any EncoderDecoder) -> [[Hypothesis]] {
+    /// Decodes the sources (ids, no padding) as one batch; one hypothesis per sentence, or `nil`
+    /// when `stop` is set before the last step.
+    public func decode(_ sources: [[Int]], model: any EncoderDecoder, stop: StopRequest?) -> [[Hypothesis]]? {
         guard !sources.isEmpty else { return [] }
-        return SentenceShares.decode(sources) { run($0, model: model) }
+        return SentenceShares.decode(sources) { run($0, model: model, stop: stop) }
     }
 
-    private func run(_ sources: [[Int]], model: any EncoderDecoder) -> [[Hypothesis]] {
+    private func run(_ sources: [[Int]], model: any EncoderDecoder, stop: StopRequest?) -> [[Hypothesis]]? {
         let start = SearchStart(sources: sources, model: model, outputLength: outputLength, specialTokens: specialTokens)
         let vocabulary = start.vocabularySize, end = specialTokens.endOfSentence
         let scoring = StepScoring(
@@ -56,6 +57,7 @@ public struct GreedySearch: SequenceSearch {
 
         var level = 0
         while !sentences.isEmpty {
+            if stop?.isSet == true { return nil }
             var (logits, attention) = model.decodeStep(inputs, state: &state)  // [rows, V]
             history.record(attention)
             scoring.prepare(&logits, normalizers: &normalizers)

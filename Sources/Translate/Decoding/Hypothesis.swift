@@ -64,9 +64,21 @@ public struct HypothesisAttention {
 
 /// A decoding algorithm over any `EncoderDecoder`: `GreedySearch` or `BeamSearch`.
 public protocol SequenceSearch: Sendable {
-    /// Decodes every source sentence (ids without padding) in one batch.
+    /// Decodes every source sentence (ids without padding) in one batch, checking `stop` before
+    /// every decoder step.
+    ///
+    /// - Returns: per source sentence, its hypotheses best first (by `normalizedScore`); `nil`
+    ///   when `stop` was set before the search was done. Call with dropout switched off
+    ///   (`model.setTraining(false)`).
+    func decode(_ sources: [[Int]], model: any EncoderDecoder, stop: StopRequest?) -> [[Hypothesis]]?
+}
+
+extension SequenceSearch {
+    /// Decodes every source sentence (ids without padding) in one batch, to the end.
     ///
     /// - Returns: per source sentence, its hypotheses best first (by `normalizedScore`).
-    ///   Call with dropout switched off (`model.setTraining(false)`).
-    func decode(_ sources: [[Int]], model: any EncoderDecoder) -> [[Hypothesis]]
+    public func decode(_ sources: [[Int]], model: any EncoderDecoder) -> [[Hypothesis]] {
+        // Without a stop request the search always runs to the end.
+        decode(sources, model: model, stop: nil) ?? []
+    }
 }

@@ -12,19 +12,26 @@ enum SentenceShares {
     static let minimumSentences = 8
 
     /// `search` over `sources`, run as one share per thread when the batch is large enough; the
-    /// results are in the order of `sources`. `search` runs without gradient recording.
-    static func decode(_ sources: [[Int]], _ search: ([[Int]]) -> [[Hypothesis]]) -> [[Hypothesis]] {
+    /// results are in the order of `sources`, or `nil` when any share's search returned `nil`
+    /// (stopped). `search` runs without gradient recording.
+    static func decode(_ sources: [[Int]], _ search: ([[Int]]) -> [[Hypothesis]]?) -> [[Hypothesis]]? {
         let shares = Swift.min(Parallel.threadCount, sources.count / minimumSentences)
         guard shares > 1 else { return withoutGradients { search(sources) } }
         var results = [[Hypothesis]](repeating: [], count: sources.count)
+        var stopped = [Bool](repeating: false, count: shares)
         results.withUnsafeMutableBufferPointer { results in
-            Parallel.run(parts: shares) { share in
-                let members = Array(stride(from: share, to: sources.count, by: shares))
-                // Gradient recording is a task-local flag: bind it on this thread too.
-                let decoded = withoutGradients { search(members.map { sources[$0] }) }
-                for (position, sentence) in members.enumerated() { results[sentence] = decoded[position] }
+            stopped.withUnsafeMutableBufferPointer { stopped in
+                Parallel.run(parts: shares) { share in
+                    let members = Array(stride(from: share, to: sources.count, by: shares))
+                    // Gradient recording is a task-local flag: bind it on this thread too.
+                    guard let decoded = withoutGradients({ search(members.map { sources[$0] }) }) else {
+                        stopped[share] = true
+                        return
+                    }
+                    for (position, sentence) in members.enumerated() { results[sentence] = decoded[position] }
+                }
             }
         }
-        return results
+        return stopped.contains(true) ? nil : results
     }
 }

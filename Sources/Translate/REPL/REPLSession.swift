@@ -8,7 +8,8 @@ import Seq
 /// options; the translation is printed alone on its line (so output can be compared with
 /// `parley translate`), followed by indented lines: score and time, the n-best list, pieces, and
 /// the attention heatmap when switched on. Bad commands and bad sentences produce a one-line
-/// `error:`/`note:` and the session goes on; only `:quit` ends it.
+/// `error:`/`note:` and the session goes on; only `:quit` ends it. A translation interrupted
+/// through `handle(_:stop:)` prints `note: translation interrupted` and nothing else.
 ///
 /// Input rules: a line whose first character is `:` is a command (start a sentence with a space
 /// to translate text beginning with `:`); blank lines are ignored; control characters are
@@ -65,11 +66,12 @@ public final class REPLSession {
         }
     }
 
-    /// Handles one input line and returns the lines to print.
-    public func handle(_ line: String) -> [String] {
+    /// Handles one input line and returns the lines to print. A translation stops when `stop` is
+    /// set (Ctrl-C in `parley repl`), with a note instead of its lines; the session goes on.
+    public func handle(_ line: String, stop: StopRequest? = nil) -> [String] {
         guard !hasQuit else { return [] }
         if line.first == ":" { return command(line) }
-        return translate(line)
+        return translate(line, stop: stop)
     }
 
     // MARK: - Commands
@@ -86,7 +88,7 @@ public final class REPLSession {
         "  :attn on|off               show the cross-attention heatmap after each translation",
         "  :attn layer L head H|mean  the layer and head the heatmap shows (counted from 0)",
         "  :save FILE                 export the last translation's attention (.html or .json; .svg .csv .npy too)",
-        "  :quit                      leave (Ctrl-D too; Ctrl-C clears the line)",
+        "  :quit                      leave (Ctrl-D too; Ctrl-C clears the line or stops a translation)",
         "Lines starting with ':' are commands; start with a space to translate text beginning with ':'.",
     ]
 
@@ -210,7 +212,7 @@ public final class REPLSession {
 
     // MARK: - Sentences
 
-    private func translate(_ line: String) -> [String] {
+    private func translate(_ line: String, stop: StopRequest?) -> [String] {
         var notes: [String] = []
         let isControl = { (scalar: Unicode.Scalar) in scalar != "\t" && scalar.properties.generalCategory == .control }
         let removed = line.unicodeScalars.filter(isControl).count
@@ -232,9 +234,9 @@ public final class REPLSession {
             notes.append("note: \(unknown) source piece\(unknown == 1 ? "" : "s") unknown to the model (read as <unk>)")
         }
         let clock = ContinuousClock()
-        var result: Translation?
-        let elapsed = clock.measure { result = translator.translate(sentence, options: options) }
-        let translation = result!
+        var result: [Translation]?
+        let elapsed = clock.measure { result = translator.translate([sentence], options: options, stop: stop) }
+        guard let translation = result?.first else { return notes + ["note: translation interrupted"] }
         lastTranslation = translation
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
 

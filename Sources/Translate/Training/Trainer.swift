@@ -294,17 +294,6 @@ public final class Trainer {
     }
 }
 
-/// A flag that a signal handler or another thread sets to ask a long job to stop.
-public final class StopRequest: @unchecked Sendable {
-    private let lock = NSLock()
-    private var flag = false
-
-    public init() {}
-
-    public var isSet: Bool { lock.withLock { flag } }
-    public func set() { lock.withLock { flag = true } }
-}
-
 /// Appends one JSON object per line to a log file.
 final class JSONLinesLog {
     private let handle: FileHandle

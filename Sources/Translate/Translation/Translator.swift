@@ -126,6 +126,13 @@ public final class Translator {
 
     /// Translates sentences in batches of `options.batchSize` (sorted by length to limit padding).
     public func translate(_ sentences: [String], options: TranslationOptions? = nil) -> [Translation] {
+        // Without a stop request every batch is decoded to the end.
+        translate(sentences, options: options, stop: nil) ?? []
+    }
+
+    /// Translates sentences as `translate(_:options:)` does, or returns `nil` as soon as `stop` is
+    /// set (checked before every decoder step): how `parley repl` abandons a translation on Ctrl-C.
+    public func translate(_ sentences: [String], options: TranslationOptions? = nil, stop: StopRequest?) -> [Translation]? {
         let options = options ?? defaultOptions
         let search = options.search
         let encoded = sentences.map(sourceTokenizer.encode)
@@ -133,7 +140,7 @@ public final class Translator {
         var results = [Translation?](repeating: nil, count: sentences.count)
         for start in stride(from: 0, to: order.count, by: max(1, options.batchSize)) {
             let chunk = Array(order[start..<min(start + max(1, options.batchSize), order.count)])
-            let decoded = search.decode(chunk.map { encoded[$0] }, model: model)
+            guard let decoded = search.decode(chunk.map { encoded[$0] }, model: model, stop: stop) else { return nil }
             for (index, hypotheses) in zip(chunk, decoded) {
                 let sourcePieces = encoded[index].map(sourceTokenizer.vocabulary.piece(for:))
                 var translations = hypotheses.map { makeTranslation(sentences[index], sourcePieces: sourcePieces, $0) }
