@@ -51,6 +51,8 @@ for pass in $(seq 1 "$PASSES"); do
     "$PARLEY" bench models --model "$m" --part train | tag "$pass" parley >>"$OUT"
     (cd "$PEER_DIR" && $PY bench_torch.py --model "$m" --part train 2>/dev/null) | tag "$pass" torch >>"$OUT"
     "$PARLEY" bench models --model "$m" --part decode --decode-seconds "$DECODE_T" | tag "$pass" parley >>"$OUT"
+    # the weight-reading floor of a batch-1 step on this machine, now (what no decoder can pass)
+    "$PARLEY" bench models --model "$m" --part floor | tag "$pass" parley >>"$OUT"
     (cd "$PEER_DIR" && $PY bench_torch.py --model "$m" --part decode --extra --decode-time "$DECODE_T" 2>/dev/null) \
       | tag "$pass" torch >>"$OUT"
   done
@@ -82,9 +84,12 @@ for r in rows:
         v = r.get("sentences_per_s", r.get("sentences_per_s_median"))
         k = key(r)
         label = ("greedy" if k[2] == 1 else f"beam{k[2]}") + f" b{k[3]} sent/s"
+        if r["measure"] == "decode_step_floor":
+            label = "greedy b1 ceiling (20 x weight floor)"
         vals.setdefault((k[0], label, "", "", k[4]), []).append(v)
 med = {k: statistics.median(v) for k, v in vals.items()}
-measures = ["train tok/s", "peak RSS MiB", "RSS growth MiB", "greedy b1 sent/s", "greedy b32 sent/s",
+measures = ["train tok/s", "peak RSS MiB", "RSS growth MiB", "greedy b1 sent/s", "greedy b1 ceiling (20 x weight floor)",
+            "greedy b32 sent/s",
             "beam5 b1 sent/s", "beam5 b32 sent/s"]
 print(f"| model | measure | Parley | PyTorch | Parley/PyTorch | CT2 fp32 | Parley/CT2 fp32 | CT2 int8 | Parley/CT2 int8 |")
 print("|---|---|---:|---:|---:|---:|---:|---:|---:|")

@@ -12,7 +12,10 @@ struct BenchModels: ParsableCommand {
         discussion: """
             Training: forward + label-smoothed cross-entropy + backward + Adam on 64 pairs of \
             length 20 (3 warm-up steps, median of the timed ones). Decoding: encoding plus exactly \
-            20 decoder steps through GreedySearch/BeamSearch, greedy and beam 5 at batch 1 and 32.
+            20 decoder steps through GreedySearch/BeamSearch, greedy and beam 5 at batch 1 and 32. \
+            Floor: the weight matrices a batch-1 decoder step multiplies, times one row, back to \
+            back on the same threads and kernel; its sentences_per_s is the greedy batch-1 ceiling \
+            of 20 such steps (no encoder, no search).
             """)
 
     enum Selection: String, ExpressibleByArgument, CaseIterable {
@@ -20,7 +23,7 @@ struct BenchModels: ParsableCommand {
     }
 
     enum Part: String, ExpressibleByArgument, CaseIterable {
-        case train, decode, all
+        case train, decode, all, floor
     }
 
     @Option(help: "rnn, bahdanau, transformer or all.")
@@ -29,7 +32,7 @@ struct BenchModels: ParsableCommand {
     @Option(help: "BLAS threads.")
     var threads: Int = 2
 
-    @Option(help: "train, decode or all.")
+    @Option(help: "train, decode, all (both), or floor: the time a batch-1 decoder step's weight products alone take here (not in all).")
     var part: Part = .all
 
     @Option(help: "Timed training steps after 3 warm-up steps (the median is reported).")
@@ -57,7 +60,7 @@ struct BenchModels: ParsableCommand {
         let models = model == .all ? BenchmarkModel.allCases : [BenchmarkModel(rawValue: model.rawValue)!]
         for kind in models {
             let bench = ModelBenchmark(model: kind, timedSteps: trainSteps, decodeSeconds: decodeSeconds)
-            if part != .decode {
+            if part == .train || part == .all {
                 // Training first, in a fresh model, so the peak resident size is this measurement's.
                 let t = try bench.measureTraining()
                 emit([
@@ -73,6 +76,22 @@ struct BenchModels: ParsableCommand {
                     "params": t.parameterCount, "peer_params": kind.peerParameterCount,
                     "loss_first": Double(t.firstLoss), "loss_last": Double(t.lastLoss), "threads": threads,
                 ])
+            }
+            if part == .floor {
+                let network = try bench.makeModel()
+                guard let f = bench.measureStepFloor(model: network) else {
+                    throw ValidationError("--part floor needs the AVX-512 kernels (this CPU, or PARLEY_NO_AVX512 is set)")
+                }
+                emit([
+                    "bench": "models", "model": kind.rawValue, "measure": "decode_step_floor", "beam": 1, "batch": 1,
+                    "weight_mb": rounded(Double(f.bytes) / 1e6, places: 1),
+                    "us_per_step": rounded(f.medianSeconds * 1e6, places: 1),
+                    "us_per_step_min": rounded(f.passSeconds.min()! * 1e6, places: 1),
+                    "gb_per_s": rounded(f.gigabytesPerSecond, places: 1),
+                    "sentences_per_s": rounded(f.greedyCeiling, places: 1),
+                    "reps": f.passSeconds.count, "threads": threads,
+                ])
+                continue
             }
             if part != .train {
                 let network = try bench.makeModel()

@@ -96,6 +96,21 @@ public struct DecodingMeasurement: Sendable {
     public var sentencesPerSecond: Double { Double(batch) / medianSeconds }
 }
 
+/// The weight-reading floor of a batch-1 decoding step (`WeightStream`): the step's weight
+/// matrices times one row, back to back, nothing else.
+public struct StepFloorMeasurement: Sendable {
+    /// Bytes of the weight matrices a step multiplies.
+    public var bytes: Int
+    /// Per timed pass over them, in seconds.
+    public var passSeconds: [Double]
+
+    public var medianSeconds: Double { median(passSeconds) }
+    public var gigabytesPerSecond: Double { Double(bytes) / medianSeconds / 1e9 }
+    /// Greedy sentences per second at batch 1 if a sentence were only its 20 steps' products
+    /// (no encoder, no search): what no decoding through this kernel can pass here.
+    public var greedyCeiling: Double { 1 / (Double(ModelBenchmark.targetLength) * medianSeconds) }
+}
+
 /// The measurements behind `parley bench models`, following the protocol of
 /// `../shared/bench/CONFIGS.md` so that the figures compare with the peer scripts':
 ///
@@ -187,6 +202,37 @@ public struct ModelBenchmark {
             total += t
         }
         return DecodingMeasurement(beam: beam, batch: batch, callSeconds: times)
+    }
+
+    /// Times the weight-reading floor of a batch-1 decoding step of `model` (`passes` passes);
+    /// `nil` where the AVX-512 kernels are not used.
+    public func measureStepFloor(model: any EncoderDecoder, passes: Int = 400) -> StepFloorMeasurement? {
+        let weights = Self.stepWeights(model)
+        guard let times = WeightStream.passSeconds(weights, passes: passes) else { return nil }
+        return StepFloorMeasurement(bytes: weights.reduce(0) { $0 + $1.count * MemoryLayout<Float>.size }, passSeconds: times)
+    }
+
+    /// The weight matrices `[outputs, inputs]` a batch-1 decoding step of `model` multiplies whole.
+    /// Not the embeddings (one row is read), the cross-attention keys and values or the additive
+    /// attention's key map (applied once per sentence), or the vectors (biases, norms: a few KB).
+    public static func stepWeights(_ model: any EncoderDecoder) -> [Tensor] {
+        func matrices(_ layers: [any Layer]) -> [Tensor] { layers.flatMap(\.parameters).map(\.value).filter { $0.rank == 2 } }
+        switch model {
+        case let t as Transformer:
+            let perLayer = t.decoder.layers.flatMap { layer -> [any Layer] in
+                let a = layer.selfAttention, c = layer.crossAttention
+                return [a.query, a.key, a.value, a.output, c.query, c.output, layer.feedForward.hidden, layer.feedForward.output]
+            }
+            return matrices(perLayer) + [(t.output?.weight ?? t.targetEmbedding.weight).value]
+        case let a as AttentionEncoderDecoder:
+            let precomputed = (a.attention as? AdditiveAttention).map { Set($0.key.parameters.map(ObjectIdentifier.init)) } ?? []
+            let attention = a.attention.parameters.filter { !precomputed.contains(ObjectIdentifier($0)) }
+            return matrices([a.decoder, a.output]) + attention.map(\.value).filter { $0.rank == 2 }
+        case let r as RecurrentEncoderDecoder:
+            return matrices([r.decoder]) + [(r.output?.weight ?? r.targetEmbedding.weight).value]
+        default:
+            return []
+        }
     }
 
     private func randomBatch(_ batch: Int, _ length: Int, _ generator: RandomGenerator) -> [[Int]] {
