@@ -7,9 +7,11 @@ import Dispatch
 /// decoder weight once, so no step through the same kernel can take less time on this machine;
 /// `parley bench models --part floor` reports it beside the decoding figures.
 public enum WeightStream {
-    /// Seconds per pass over `weights` (each `[outputs, inputs]`, row-major), for `passes` passes
-    /// after two untimed ones; `nil` where the AVX-512 kernels are not used.
-    public static func passSeconds(_ weights: [Tensor], passes: Int) -> [Double]? {
+    /// Seconds per pass over `weights` (each `[outputs, inputs]`, row-major), after two untimed
+    /// passes: at least `minimumPasses`, and on until `seconds` have accumulated (a pass takes
+    /// 0.05–0.5 ms, and what other guests do to the shared cache moves it by half within
+    /// seconds, so a short burst is no measure); `nil` where the AVX-512 kernels are not used.
+    public static func passSeconds(_ weights: [Tensor], seconds: Double, minimumPasses: Int = 5) -> [Double]? {
         guard GEMM.usesAVX512Kernels, !weights.isEmpty else { return nil }
         precondition(weights.allSatisfy { $0.rank == 2 }, "weight matrices are [outputs, inputs]")
         let pointers: [UnsafePointer<Float>?] = weights.map { UnsafePointer($0.storage.pointer) }
@@ -17,12 +19,16 @@ public enum WeightStream {
         var x = [Float](repeating: 0, count: Int(inputs.max()!))
         for i in x.indices { x[i] = Float(i % 17) / 17 - 0.5 }
         var y = [Float](repeating: 0, count: Int(outputs.max()!))
-        var times: [Double] = []
+        var times: [Double] = [], total = 0.0
         withExtendedLifetime(weights) {
-            for pass in 0..<(passes + 2) {
+            for pass in 0... {
                 let start = DispatchTime.now().uptimeNanoseconds
                 _ = parley_weight_stream(pointers, outputs, inputs, Int32(weights.count), x, &y)
-                if pass >= 2 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+                guard pass >= 2 else { continue }
+                let time = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                times.append(time)
+                total += time
+                if times.count >= minimumPasses && (total >= seconds || times.count >= 1_000_000) { break }
             }
         }
         return times

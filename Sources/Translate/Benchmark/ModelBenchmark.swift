@@ -204,11 +204,13 @@ public struct ModelBenchmark {
         return DecodingMeasurement(beam: beam, batch: batch, callSeconds: times)
     }
 
-    /// Times the weight-reading floor of a batch-1 decoding step of `model` (`passes` passes);
-    /// `nil` where the AVX-512 kernels are not used.
-    public func measureStepFloor(model: any EncoderDecoder, passes: Int = 400) -> StepFloorMeasurement? {
+    /// Times the weight-reading floor of a batch-1 decoding step of `model` for `decodeSeconds`
+    /// (at least `minimumPasses` passes); `nil` where the AVX-512 kernels are not used.
+    public func measureStepFloor(model: any EncoderDecoder, minimumPasses: Int = 5) -> StepFloorMeasurement? {
         let weights = Self.stepWeights(model)
-        guard let times = WeightStream.passSeconds(weights, passes: passes) else { return nil }
+        guard let times = WeightStream.passSeconds(weights, seconds: decodeSeconds, minimumPasses: minimumPasses) else {
+            return nil
+        }
         return StepFloorMeasurement(bytes: weights.reduce(0) { $0 + $1.count * MemoryLayout<Float>.size }, passSeconds: times)
     }
 
