@@ -52,7 +52,7 @@ let package = Package(
         ),
         .target(name: "TestSupport", dependencies: ["Seq"], path: "Sources/TestSupport"),
         .testTarget(name: "TextTests", dependencies: ["Text", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SeqTests", dependencies: ["Seq", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SeqTests", dependencies: ["Seq", "CKernels", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TranslateTests", dependencies: ["Translate", "TestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

@@ -53,11 +53,12 @@ static void share(int n, int unit, int index, int count, int *low, int *high) {
     *high = *low + size < n ? *low + size : n;
 }
 
-/* Columns low..<high of c = act(a·wᵀ + bias), for a [rows, k] and w [n, k]; c is [rows, n]. */
+/* Columns low..<high of c = act(a·wᵀ + bias), for a [rows, k] and w [n, k] (read from map's
+ * panels); c is [rows, n]. */
 static void product_columns(const float *a, int rows, int k, parley_linear map, int n, float *c,
                             int low, int high, int relu, int gelu) {
     if (high <= low) return;
-    parley_dot_rows_avx512(a, map.weight + (long)low * k, c + low, rows, high - low, k, n, 0);
+    parley_panel_rows(a, k, map.panels, n, k, low, high, 0, k, c, n, rows, 0);
     const float *bias = map.bias;
     for (int r = 0; r < rows; r++) {
         float *out = c + (long)r * n;
@@ -70,15 +71,16 @@ static void product_columns(const float *a, int rows, int k, parley_linear map, 
     }
 }
 
-/* partial [rows, n] = a[:, low..<high]·w[:, low..<high]ᵀ, for a [rows, k] and w [n, k]: this
- * thread's part of a product whose inner dimension is split over the threads. */
-static void partial_product(const float *a, int rows, int k, const float *w, int n, float *partial,
+/* partial [rows, n] = a[:, low..<high]·w[:, low..<high]ᵀ, for a [rows, k] and w [n, k] (read from
+ * map's panels; its bias is added once, after the parts): this thread's part of a product whose
+ * inner dimension is split over the threads. */
+static void partial_product(const float *a, int rows, int k, parley_linear map, int n, float *partial,
                             int low, int high) {
     if (high <= low) {
         memset(partial, 0, sizeof(float) * rows * n);
         return;
     }
-    parley_dot_rows_strided_avx512(a + low, k, w + low, k, partial, n, rows, n, high - low, 0);
+    parley_panel_rows(a, k, map.panels, n, k, 0, n, low, high, partial, n, rows, 0);
 }
 
 /* Σ a[j]·b[j] in 16 lanes (the compiler may not reorder a float sum to vectorise it itself). */
@@ -262,7 +264,7 @@ static void run_step(void *context, int thread, int threads) {
             product_columns(in, rows, d, sa->key, d, k, low, high, 0, 0);
             product_columns(in, rows, d, sa->value, d, v, low, high, 0, 0);
             self_attention(job, layer, q, k, v, attended, scores, low / dk, high / dk);
-            partial_product(attended, rows, d, sa->output.weight, d, partial(job, phase, part), low, high);
+            partial_product(attended, rows, d, sa->output, d, partial(job, phase, part), low, high);
         }
         finish_sublayer(job, x, &phase, threads, sa->output.bias, layer->self_norm_gain, layer->self_norm_bias);
 
@@ -271,7 +273,7 @@ static void run_step(void *context, int thread, int threads) {
             share(d, dk, part, PARTS, &low, &high);
             product_columns(in, rows, d, ca->query, d, q, low, high, 0, 0);
             cross_attention(job, layer, q, attended, scores, low / dk, high / dk);
-            partial_product(attended, rows, d, ca->output.weight, d, partial(job, phase, part), low, high);
+            partial_product(attended, rows, d, ca->output, d, partial(job, phase, part), low, high);
         }
         finish_sublayer(job, x, &phase, threads, ca->output.bias, layer->cross_norm_gain, layer->cross_norm_bias);
 
@@ -279,7 +281,7 @@ static void run_step(void *context, int thread, int threads) {
         for (int part = thread; part < PARTS; part += threads) {
             share(inner, 16, part, PARTS, &low, &high);         /* the part's hidden units */
             product_columns(in, rows, d, layer->hidden, inner, hidden, low, high, !s->gelu, s->gelu);
-            partial_product(hidden, rows, inner, layer->feed_forward_output.weight, d, partial(job, phase, part),
+            partial_product(hidden, rows, inner, layer->feed_forward_output, d, partial(job, phase, part),
                             low, high);
         }
         finish_sublayer(job, x, &phase, threads, layer->feed_forward_output.bias, layer->feed_forward_norm_gain,

@@ -120,6 +120,92 @@ void parley_dot_rows_avx512(const float *a, const float *b, float *c,
     parley_dot_rows_strided_avx512(a, k, b, k, c, ldc, m, n, k, accumulate);
 }
 
+/* Weights in panels for the broadcast form: panel q holds columns 64q..<64q + 64 (rows of the
+ * weight [n, k]) transposed, k-major — panels[(q·k + p)·64 + j] = w[64q + j][p], zero past n — so
+ * a product's columns come from one contiguous run per 64 of them and any range of the inner
+ * dimension is a contiguous part of that run. */
+size_t parley_panels_count(int n, int k) { return (size_t)((n + 63) / 64) * 64 * (size_t)k; }
+
+void parley_pack_panels(const float *w, int n, int k, float *panels) {
+    for (int q = 0; q < (n + 63) / 64; q++)
+        for (int j = 0; j < 64; j++) {
+            int column = 64 * q + j;
+            float *target = panels + (long)q * k * 64 + j;
+            if (column < n) {
+                const float *row = w + (long)column * k;
+                for (int p = 0; p < k; p++) target[(long)p * 64] = row[p];
+            } else {
+                for (int p = 0; p < k; p++) target[(long)p * 64] = 0;
+            }
+        }
+}
+
+/* MR rows of a against the panel at `panel` (64 columns from `column`), inner positions
+ * k_low..<k_high; stores the columns in low..<high. Each weight vector loaded serves all MR rows
+ * from a register, and nothing is left to reduce across lanes. */
+static inline __attribute__((always_inline)) AVX512
+void panel_tile(const float *a, int lda, const float *panel, int column, int low, int high, int k_low, int k_high,
+                float *c, int ldc, int accumulate, const int MR) {
+    __m512 acc[6][4];
+    for (int i = 0; i < MR; i++)
+        for (int v = 0; v < 4; v++) acc[i][v] = _mm512_setzero_ps();
+    const float *w = panel + (long)k_low * 64;
+    for (int p = k_low; p < k_high; p++, w += 64) {
+        __m512 b[4];
+        for (int v = 0; v < 4; v++) {
+            b[v] = _mm512_loadu_ps(w + 16 * v);
+            _mm_prefetch((const char *)(w + 8 * 64 + 16 * v), _MM_HINT_T0);   /* 2 KiB ahead */
+        }
+        for (int i = 0; i < MR; i++) {
+            __m512 av = _mm512_set1_ps(a[(long)i * lda + p]);
+            for (int v = 0; v < 4; v++) acc[i][v] = _mm512_fmadd_ps(av, b[v], acc[i][v]);
+        }
+    }
+    for (int v = 0; v < 4; v++) {
+        int first = column + 16 * v, from = low - first, to = high - first;   /* lanes in low..<high */
+        if (from < 0) from = 0;
+        if (to > 16) to = 16;
+        if (to <= from) continue;
+        __mmask16 mask = (__mmask16)(((1u << to) - 1) & ~((1u << from) - 1));
+        for (int i = 0; i < MR; i++) {
+            float *out = c + (long)i * ldc + first;
+            __m512 value = acc[i][v];
+            if (accumulate) value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(mask, out));
+            _mm512_mask_storeu_ps(out, mask, value);
+        }
+    }
+}
+
+/* Up to six rows in one pass over a panel (24 accumulators, four weight vectors, one broadcast). */
+static AVX512 void panel_rows_upto6(const float *a, int lda, const float *panel, int column, int low, int high,
+                                    int k_low, int k_high, float *c, int ldc, int accumulate, int rows) {
+    switch (rows) {
+    case 1: panel_tile(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 1); break;
+    case 2: panel_tile(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 2); break;
+    case 3: panel_tile(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 3); break;
+    case 4: panel_tile(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 4); break;
+    case 5: panel_tile(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 5); break;
+    default: panel_tile(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 6); break;
+    }
+}
+
+int parley_panel_rows(const float *a, int lda, const float *panels, int n, int k, int low, int high,
+                      int k_low, int k_high, float *c, int ldc, int rows, int accumulate) {
+    if (rows < 1 || rows > 8 || low < 0 || high > n || k_low < 0 || k_high > k) return -1;
+    if (high <= low) return 0;
+    for (int q = low / 64; q * 64 < high; q++) {
+        const float *panel = panels + (long)q * k * 64;
+        if (rows <= 6) {
+            panel_rows_upto6(a, lda, panel, 64 * q, low, high, k_low, k_high, c, ldc, accumulate, rows);
+        } else {   /* seven or eight rows: four, then the rest, the panel's run still in L2 */
+            panel_rows_upto6(a, lda, panel, 64 * q, low, high, k_low, k_high, c, ldc, accumulate, 4);
+            panel_rows_upto6(a + 4L * lda, lda, panel, 64 * q, low, high, k_low, k_high, c + 4L * ldc, ldc,
+                             accumulate, rows - 4);
+        }
+    }
+    return 0;
+}
+
 #else
 
 int parley_kernels_have_avx512(void) { return 0; }
@@ -132,6 +218,17 @@ void parley_dot_rows_avx512(const float *a, const float *b, float *c,
 void parley_dot_rows_strided_avx512(const float *a, int lda, const float *b, int ldb, float *c, int ldc,
                                     int m, int n, int k, int accumulate) {
     (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc; (void)m; (void)n; (void)k; (void)accumulate;
+}
+
+size_t parley_panels_count(int n, int k) { (void)n; (void)k; return 0; }
+
+void parley_pack_panels(const float *w, int n, int k, float *panels) { (void)w; (void)n; (void)k; (void)panels; }
+
+int parley_panel_rows(const float *a, int lda, const float *panels, int n, int k, int low, int high,
+                      int k_low, int k_high, float *c, int ldc, int rows, int accumulate) {
+    (void)a; (void)lda; (void)panels; (void)n; (void)k; (void)low; (void)high; (void)k_low; (void)k_high;
+    (void)c; (void)ldc; (void)rows; (void)accumulate;
+    return -1;
 }
 
 #endif

@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import Seq
 import Testing
@@ -156,6 +157,46 @@ struct GEMMTests {
                     for use in 1...2 {
                         let error = Self.productError(a, b, m: m, n: n, k: k, transposeA: transposeA, accumulatingOnto: onto, weight: weight)
                         #expect(error < 2e-5, "\(m)×\(n)×\(k) transposeA \(transposeA) accumulate \(onto != nil) use \(use): relative error \(error)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("few-row products on weights in 64-column panels equal a double-precision reference, any column and inner range")
+    func panelProducts() throws {
+        try #require(GEMM.usesAVX512Kernels, "the panel kernel is AVX-512 only")
+        let random = RandomGenerator(seed: 29)
+        // Columns ragged against the panels and the 16-lane vectors; 1–8 rows (seven and eight
+        // take two passes); ranges that start and end inside a panel, and parts of the inner
+        // dimension (how the fused step shares a product out by heads or hidden units).
+        for (n, k) in [(1, 1), (50, 7), (64, 64), (130, 300), (200, 256)] {
+            let w = (0..<(n * k)).map { _ in random.uniform(-1, 1) }
+            var panels = [Float](repeating: .nan, count: parley_panels_count(Int32(n), Int32(k)))
+            parley_pack_panels(w, Int32(n), Int32(k), &panels)
+            for rows in 1...8 {
+                let a = (0..<(rows * k)).map { _ in random.uniform(-1, 1) }
+                for (low, high) in [(0, n), (n / 3, 2 * n / 3 + 1)] {
+                    for (kLow, kHigh) in [(0, k), (k / 4, 3 * k / 4 + 1)] {
+                        for accumulate in [false, true] {
+                            let start = (0..<(rows * n)).map { _ in random.uniform(-1, 1) }
+                            var c = start
+                            let status = parley_panel_rows(a, Int32(k), panels, Int32(n), Int32(k), Int32(low), Int32(high),
+                                                           Int32(kLow), Int32(kHigh), &c, Int32(n), Int32(rows), accumulate ? 1 : 0)
+                            #expect(status == 0)
+                            var worst = 0.0
+                            for i in 0..<rows {
+                                for j in 0..<n {
+                                    var expected = Double(start[i * n + j])
+                                    if (low..<high).contains(j) {
+                                        if !accumulate { expected = 0 }
+                                        for p in kLow..<kHigh { expected += Double(a[i * k + p]) * Double(w[j * k + p]) }
+                                    }
+                                    worst = max(worst, abs(Double(c[i * n + j]) - expected))
+                                }
+                            }
+                            #expect(worst < 1e-4, "\(rows)×\(n)×\(k), columns \(low)..<\(high), inner \(kLow)..<\(kHigh), accumulate \(accumulate): \(worst)")
+                        }
                     }
                 }
             }

@@ -80,6 +80,7 @@ struct TransformerFusedStepTests {
         GEMM.setThreadCount(threads)
         defer { GEMM.setThreadCount(2) }
         let model = try Self.model(Self.variants[variant])
+        let parameters = ParameterList(model)   // the flat buffers an optimiser writes (below)
         let sources = TokenBatch([[3, 4, 5, 6, 7, 8, 9], [], [10, 11, 12]], paddingID: 0)
         var state = withoutGradients { model.encode(sources) }
         var reference = state
@@ -93,6 +94,11 @@ struct TransformerFusedStepTests {
         for (t, tokens) in [[6, 7, 8, 9, 10, 11, 12, 13], [20, 21, 22, 23, 24, 25, 26, 27]].enumerated() {
             Self.stepBoth(model, tokens, &state, &reference, "\(threads) threads, beam step \(t)")
         }
+        // The fused step reads copies of the weights: an optimiser-style write through the flat
+        // buffer must reach them (a stale copy would leave the logits 1 % off).
+        let values = parameters.values
+        for i in 0..<values.count { values.pointer[i] *= 1.01 }
+        Self.stepBoth(model, [30, 31, 32, 33, 34, 35, 36, 37], &state, &reference, "\(threads) threads, after a write")
     }
 
     @Test("a fused step run alone (the team busy with another job) gives the same bits as on the team")

@@ -10,9 +10,10 @@
 extern "C" {
 #endif
 
-/* An affine map: weight [out, in] (row-major), bias [out] or NULL. */
+/* An affine map: weight [out, in] (row-major), bias [out] or NULL, and the weight's copy in
+ * 64-column panels (parley_pack_panels), which the step's products read. */
 typedef struct {
-    const float *weight, *bias;
+    const float *weight, *bias, *panels;
 } parley_linear;
 
 typedef struct {

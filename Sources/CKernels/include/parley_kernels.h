@@ -24,6 +24,17 @@ void parley_dot_rows_avx512(const float *a, const float *b, float *c,
 void parley_dot_rows_strided_avx512(const float *a, int lda, const float *b, int ldb, float *c, int ldc,
                                     int m, int n, int k, int accumulate);
 
+/* Few-row products in the broadcast form, on a weight w [n, k] copied into 64-column k-major
+ * panels (parley_kernels.c): parley_pack_panels writes parley_panels_count(n, k) floats;
+ * parley_panel_rows computes c[i*ldc + j] (+)= sum over p in k_low..<k_high of
+ * a[i*lda + p] * w[j][p] for rows i < rows (1...8) and columns j in low..<high — any column and
+ * inner ranges, so threads can share a product out by either. Returns 0, or -1 for arguments out
+ * of range or when no AVX-512 kernel is compiled in. */
+size_t parley_panels_count(int n, int k);
+void parley_pack_panels(const float *w, int n, int k, float *panels);
+int parley_panel_rows(const float *a, int lda, const float *panels, int n, int k, int low, int high,
+                      int k_low, int k_high, float *c, int ldc, int rows, int accumulate);
+
 /* Large products: c (+)= op(a)·op(b), row-major, op(x) = x or xᵀ by the trans flags; op(a) is
  * m×k, op(b) is k×n, leading dimensions lda, ldb, ldc (parley_gemm.c). Runs `parts` bands of C
  * on the worker team. Returns 0, or -1 (c untouched) when no AVX-512 kernel is compiled in.

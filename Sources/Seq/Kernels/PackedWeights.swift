@@ -12,14 +12,30 @@ import Foundation
 /// a write to any parameter makes every copy stale. Training records gradients and never uses
 /// them; a translating process keeps one copy of each decoder weight besides the weight.
 ///
+/// The fused Transformer step (up to eight rows) reads its weights from a second kind of copy,
+/// `panels(of:n:k:)`: 64 columns per panel, k-major and 64-byte aligned, one contiguous run per
+/// 64 output columns whichever columns or inner range a thread takes (`parley_pack_panels`).
+///
 /// The engine's own writers invalidate the copies: setting `Parameter.value` (checkpoint loading),
 /// taking `Parameter.valueStorage` or `ParameterList.values` (the optimisers' steps). Code that
 /// writes a parameter's elements through a pointer it kept from earlier calls `invalidate()`.
 public enum PackedWeights {
+    /// How a copy lays the weight out.
+    enum Layout {
+        /// 48-column panels of 128-deep slices, for the packed GEMM (`parley_pack_weights`).
+        case tiles
+        /// 64-column k-major panels, for the few-row broadcast kernel (`parley_pack_panels`).
+        case panels
+    }
+
     /// A packed copy and the generation of the weights it was made from.
     struct Copy {
+        /// As allocated from the buffer pool (and given back to it).
         let pointer: UnsafeMutablePointer<Float>
         let capacity: Int
+        /// Where the copy starts: `pointer`, or the first 64-byte boundary after it for panels.
+        let start: UnsafeMutablePointer<Float>
+        let layout: Layout
         let n: Int
         let generation: Int
     }
@@ -38,14 +54,34 @@ public enum PackedWeights {
     /// The packed copy of `weight` seen as `[n, k]`, made now if it has none from this generation;
     /// `nil` when `weight` is not a parameter's.
     static func copy(of weight: TensorStorage, n: Int, k: Int) -> UnsafePointer<Float>? {
+        copy(of: weight, n: n, k: k, layout: .tiles)
+    }
+
+    /// The copy of `weight` seen as `[n, k]` in 64-column panels, made now if it has none from this
+    /// generation; `nil` when `weight` is not a parameter's.
+    static func panels(of weight: TensorStorage, n: Int, k: Int) -> UnsafePointer<Float>? {
+        copy(of: weight, n: n, k: k, layout: .panels)
+    }
+
+    private static func copy(of weight: TensorStorage, n: Int, k: Int, layout: Layout) -> UnsafePointer<Float>? {
         guard weight.isWeight, n * k == weight.count else { return nil }
         lock.lock()
         defer { lock.unlock() }
-        if let copy = weight.packedCopy, copy.generation == generation, copy.n == n { return UnsafePointer(copy.pointer) }
-        weight.releasePackedCopy()
-        let (pointer, capacity) = BufferPool.allocate(parley_packed_weights_count(Int32(n), Int32(k)))
-        parley_pack_weights(weight.pointer, Int32(n), Int32(k), pointer)
-        weight.packedCopy = Copy(pointer: pointer, capacity: capacity, n: n, generation: generation)
-        return UnsafePointer(pointer)
+        if let copy = weight.packedCopies.first(where: { $0.layout == layout }) {
+            if copy.generation == generation && copy.n == n { return UnsafePointer(copy.start) }
+            weight.releasePackedCopy(layout)
+        }
+        let count = layout == .tiles ? parley_packed_weights_count(Int32(n), Int32(k)) : parley_panels_count(Int32(n), Int32(k))
+        let alignment = layout == .tiles ? 0 : 16   // floats of slack to reach a 64-byte boundary
+        let (pointer, capacity) = BufferPool.allocate(count + alignment)
+        let misalignment = Int(bitPattern: pointer) % 64 / MemoryLayout<Float>.size
+        let start = layout == .tiles || misalignment == 0 ? pointer : pointer + (16 - misalignment)
+        switch layout {
+        case .tiles: parley_pack_weights(weight.pointer, Int32(n), Int32(k), start)
+        case .panels: parley_pack_panels(weight.pointer, Int32(n), Int32(k), start)
+        }
+        weight.packedCopies.append(Copy(pointer: pointer, capacity: capacity, start: start, layout: layout, n: n,
+                                        generation: generation))
+        return UnsafePointer(start)
     }
 }

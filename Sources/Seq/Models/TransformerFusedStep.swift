@@ -43,8 +43,14 @@ extension Transformer {
             return tensor.storage.pointer
         }
         func pointer(_ parameter: Parameter?) -> UnsafePointer<Float>? { parameter.map { UnsafePointer(pointer($0.value)) } }
+        // The products read each weight from its copy in 64-column panels (`PackedWeights`): in
+        // this broadcast form a weight element serves every row from a register and no sums are
+        // left to reduce across lanes, and each thread's share is one contiguous run per panel.
+        var unpanelled = false
         func linear(_ weight: Tensor, bias: Parameter?) -> parley_linear {
-            parley_linear(weight: pointer(weight), bias: pointer(bias))
+            let panels = PackedWeights.panels(of: weight.storage, n: weight.shape[0], k: weight.shape[1])
+            if panels == nil { unpanelled = true }
+            return parley_linear(weight: pointer(weight), bias: pointer(bias), panels: panels)
         }
         func linear(_ map: Linear) -> parley_linear { linear(map.weight.value, bias: map.bias) }
         func projections(_ a: MultiHeadAttention) -> parley_attention_projections {
@@ -81,6 +87,7 @@ extension Transformer {
         let logits = Tensor(uninitialized: [rows, c.targetVocabularySize])
         let position = decoder.positions(step..<(step + 1))
         let outputMap = output.map(linear) ?? linear(targetEmbedding.weight.value, bias: nil)
+        guard !unpanelled else { return nil }
         let tokenIDs = tokens.map { Int32($0) }, sources = state.sources.map { Int32($0) }
         let status = tokenIDs.withUnsafeBufferPointer { tokenIDs in
             sources.withUnsafeBufferPointer { sources in

@@ -39,19 +39,23 @@ public final class TensorStorage {
         self.capacity = 0
     }
 
-    /// Set on a parameter's storage: decoding's products may keep a packed copy of it (`PackedWeights`).
+    /// Set on a parameter's storage: decoding's products may keep packed copies of it (`PackedWeights`).
     var isWeight = false
-    /// That copy, if one was made.
-    var packedCopy: PackedWeights.Copy?
+    /// Those copies, at most one per layout.
+    var packedCopies: [PackedWeights.Copy] = []
 
     deinit {
-        releasePackedCopy()
+        for copy in packedCopies { BufferPool.release(copy.pointer, capacity: copy.capacity) }
         if base == nil { BufferPool.release(pointer, capacity: capacity) }
     }
 
-    func releasePackedCopy() {
-        if let packedCopy { BufferPool.release(packedCopy.pointer, capacity: packedCopy.capacity) }
-        packedCopy = nil
+    /// Gives back the copy in `layout`, if there is one.
+    func releasePackedCopy(_ layout: PackedWeights.Layout) {
+        packedCopies.removeAll { copy in
+            guard copy.layout == layout else { return false }
+            BufferPool.release(copy.pointer, capacity: copy.capacity)
+            return true
+        }
     }
 
     /// The elements as a buffer.
