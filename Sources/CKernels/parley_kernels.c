@@ -16,7 +16,7 @@ int parley_kernels_have_avx512(void) {
  * (the dot-per-output form does one load per FMA). MR and NR are literals at every call, so the
  * compiler unrolls both loops and keeps the accumulators in registers. */
 static inline __attribute__((always_inline)) AVX512
-void dot_block(const float *a, long lda, const float *b, long ldb, float *c, int k, int ldc, int accumulate,
+void dot_block(const float *a, const float *b, float *c, int k, int ldc, int accumulate,
                const int MR, const int NR) {
     __m512 acc[8][4];
     for (int i = 0; i < MR; i++)
@@ -25,24 +25,24 @@ void dot_block(const float *a, long lda, const float *b, long ldb, float *c, int
     for (; p + 16 <= k; p += 16) {
         __m512 bv[4];
         for (int j = 0; j < NR; j++) {
-            bv[j] = _mm512_loadu_ps(b + j * ldb + p);
+            bv[j] = _mm512_loadu_ps(b + (long)j * k + p);
             /* Decoding reads weight matrices too large for the caches it shares with the rest of
              * the model: fetch the rows two blocks ahead (prefetches never fault, so running
              * past the last row is harmless). Measured on an evicted 8000×256 matrix at 5 rows:
              * 0.77 → 0.39 ms. */
-            _mm_prefetch((const char *)(b + (j + 2 * NR) * ldb + p), _MM_HINT_T0);
+            _mm_prefetch((const char *)(b + (long)(j + 2 * NR) * k + p), _MM_HINT_T0);
         }
         for (int i = 0; i < MR; i++) {
-            __m512 av = _mm512_loadu_ps(a + i * lda + p);
+            __m512 av = _mm512_loadu_ps(a + (long)i * k + p);
             for (int j = 0; j < NR; j++) acc[i][j] = _mm512_fmadd_ps(av, bv[j], acc[i][j]);
         }
     }
     if (p < k) {   /* the last k mod 16 elements, through masked loads (zeros elsewhere) */
         __mmask16 mask = (__mmask16)((1u << (k - p)) - 1);
         __m512 bv[4];
-        for (int j = 0; j < NR; j++) bv[j] = _mm512_maskz_loadu_ps(mask, b + j * ldb + p);
+        for (int j = 0; j < NR; j++) bv[j] = _mm512_maskz_loadu_ps(mask, b + (long)j * k + p);
         for (int i = 0; i < MR; i++) {
-            __m512 av = _mm512_maskz_loadu_ps(mask, a + i * lda + p);
+            __m512 av = _mm512_maskz_loadu_ps(mask, a + (long)i * k + p);
             for (int j = 0; j < NR; j++) acc[i][j] = _mm512_fmadd_ps(av, bv[j], acc[i][j]);
         }
     }
@@ -79,28 +79,28 @@ void dot_block(const float *a, long lda, const float *b, long ldb, float *c, int
 
 /* All n columns for MR rows: blocks of NR columns, then single columns. */
 static inline __attribute__((always_inline)) AVX512
-void dot_rows_fixed(const float *a, long lda, const float *b, long ldb, float *c, int n, int k, int ldc, int accumulate,
+void dot_rows_fixed(const float *a, const float *b, float *c, int n, int k, int ldc, int accumulate,
                     const int MR, const int NR) {
     int j = 0;
     for (; j + NR <= n; j += NR)
-        dot_block(a, lda, b + j * ldb, ldb, c + j, k, ldc, accumulate, MR, NR);
+        dot_block(a, b + (long)j * k, c + j, k, ldc, accumulate, MR, NR);
     for (; j < n; j++)
-        dot_block(a, lda, b + j * ldb, ldb, c + j, k, ldc, accumulate, MR, 1);
+        dot_block(a, b + (long)j * k, c + j, k, ldc, accumulate, MR, 1);
 }
 
 AVX512
-void parley_dot_rows_strided_avx512(const float *a, int lda, const float *b, int ldb, float *c, int ldc,
-                                    int m, int n, int k, int accumulate) {
+void parley_dot_rows_avx512(const float *a, const float *b, float *c,
+                            int m, int n, int k, int ldc, int accumulate) {
     /* Up to 24 accumulators plus the NR loaded b vectors and one a vector fit the 32 zmm registers. */
     switch (m) {
-    case 1: dot_rows_fixed(a, lda, b, ldb, c, n, k, ldc, accumulate, 1, 4); break;
-    case 2: dot_rows_fixed(a, lda, b, ldb, c, n, k, ldc, accumulate, 2, 4); break;
-    case 3: dot_rows_fixed(a, lda, b, ldb, c, n, k, ldc, accumulate, 3, 4); break;
-    case 4: dot_rows_fixed(a, lda, b, ldb, c, n, k, ldc, accumulate, 4, 4); break;
-    case 5: dot_rows_fixed(a, lda, b, ldb, c, n, k, ldc, accumulate, 5, 3); break;   /* 3 beats 4 here */
-    case 6: dot_rows_fixed(a, lda, b, ldb, c, n, k, ldc, accumulate, 6, 3); break;
-    case 7: dot_rows_fixed(a, lda, b, ldb, c, n, k, ldc, accumulate, 7, 3); break;
-    case 8: dot_rows_fixed(a, lda, b, ldb, c, n, k, ldc, accumulate, 8, 3); break;
+    case 1: dot_rows_fixed(a, b, c, n, k, ldc, accumulate, 1, 4); break;
+    case 2: dot_rows_fixed(a, b, c, n, k, ldc, accumulate, 2, 4); break;
+    case 3: dot_rows_fixed(a, b, c, n, k, ldc, accumulate, 3, 4); break;
+    case 4: dot_rows_fixed(a, b, c, n, k, ldc, accumulate, 4, 4); break;
+    case 5: dot_rows_fixed(a, b, c, n, k, ldc, accumulate, 5, 3); break;   /* 3 beats 4 here */
+    case 6: dot_rows_fixed(a, b, c, n, k, ldc, accumulate, 6, 3); break;
+    case 7: dot_rows_fixed(a, b, c, n, k, ldc, accumulate, 7, 3); break;
+    case 8: dot_rows_fixed(a, b, c, n, k, ldc, accumulate, 8, 3); break;
     default:
         /* More rows: a panel of columns (rows of b, ~64 KiB at k = 256: it stays in L2) against
          * every block of 8 rows of a before the next panel, so b is read from memory once. */
@@ -108,16 +108,11 @@ void parley_dot_rows_strided_avx512(const float *a, int lda, const float *b, int
             int columns = n - j < 64 ? n - j : 64;
             for (int i = 0; i < m; i += 8) {
                 int rows = m - i < 8 ? m - i : 8;
-                parley_dot_rows_strided_avx512(a + (long)i * lda, lda, b + (long)j * ldb, ldb,
-                                               c + (long)i * ldc + j, ldc, rows, columns, k, accumulate);
+                parley_dot_rows_avx512(a + (long)i * k, b + (long)j * k, c + (long)i * ldc + j,
+                                       rows, columns, k, ldc, accumulate);
             }
         }
     }
-}
-
-void parley_dot_rows_avx512(const float *a, const float *b, float *c,
-                            int m, int n, int k, int ldc, int accumulate) {
-    parley_dot_rows_strided_avx512(a, k, b, k, c, ldc, m, n, k, accumulate);
 }
 
 /* Weights in panels for the broadcast form: panel q holds columns 64q..<64q + 64 (rows of the
@@ -213,11 +208,6 @@ int parley_kernels_have_avx512(void) { return 0; }
 void parley_dot_rows_avx512(const float *a, const float *b, float *c,
                             int m, int n, int k, int ldc, int accumulate) {
     (void)a; (void)b; (void)c; (void)m; (void)n; (void)k; (void)ldc; (void)accumulate;
-}
-
-void parley_dot_rows_strided_avx512(const float *a, int lda, const float *b, int ldb, float *c, int ldc,
-                                    int m, int n, int k, int accumulate) {
-    (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc; (void)m; (void)n; (void)k; (void)accumulate;
 }
 
 size_t parley_panels_count(int n, int k) { (void)n; (void)k; return 0; }

@@ -10,10 +10,10 @@
 extern "C" {
 #endif
 
-/* An affine map: weight [out, in] (row-major), bias [out] or NULL, and the weight's copy in
- * 64-column panels (parley_pack_panels), which the step's products read. */
+/* An affine map: its weight [out, in] as a copy in 64-column panels (parley_pack_panels), which
+ * the step's products read, and its bias [out] or NULL. */
 typedef struct {
-    const float *weight, *bias, *panels;
+    const float *panels, *bias;
 } parley_linear;
 
 typedef struct {

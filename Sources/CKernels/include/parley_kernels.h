@@ -20,9 +20,6 @@ int parley_kernels_have_avx512(void);
  * parley_kernels_have_avx512() returned 1. */
 void parley_dot_rows_avx512(const float *a, const float *b, float *c,
                             int m, int n, int k, int ldc, int accumulate);
-/* The same with rows of a lda apart and rows of b ldb apart (a slice of their columns). */
-void parley_dot_rows_strided_avx512(const float *a, int lda, const float *b, int ldb, float *c, int ldc,
-                                    int m, int n, int k, int accumulate);
 
 /* Few-row products in the broadcast form, on a weight w [n, k] copied into 64-column k-major
  * panels (parley_kernels.c): parley_pack_panels writes parley_panels_count(n, k) floats;

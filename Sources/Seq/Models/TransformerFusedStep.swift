@@ -48,9 +48,10 @@ extension Transformer {
         // left to reduce across lanes, and each thread's share is one contiguous run per panel.
         var unpanelled = false
         func linear(_ weight: Tensor, bias: Parameter?) -> parley_linear {
+            keep.append(weight)   // the panels belong to the weight's storage
             let panels = PackedWeights.panels(of: weight.storage, n: weight.shape[0], k: weight.shape[1])
             if panels == nil { unpanelled = true }
-            return parley_linear(weight: pointer(weight), bias: pointer(bias), panels: panels)
+            return parley_linear(panels: panels, bias: pointer(bias))
         }
         func linear(_ map: Linear) -> parley_linear { linear(map.weight.value, bias: map.bias) }
         func projections(_ a: MultiHeadAttention) -> parley_attention_projections {
