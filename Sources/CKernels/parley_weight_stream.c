@@ -1,12 +1,13 @@
 #include "parley_kernels.h"
 
 /* The floor under a batch-1 decoding step: the step's weight matrices times one row, back to
- * back, each split by columns over the team with a barrier after it — the products of the fused
- * Transformer step (parley_decoder_step.c) and nothing else. A step cannot take less than this
+ * back, each split by columns over the team with a barrier after it, read from their 64-column
+ * panels by the same kernel — the products of the fused Transformer step (parley_decoder_step.c)
+ * and nothing else. A step cannot take less than this
  * on the machine; `parley bench models --part floor` reports it next to the decoding figures. */
 
 typedef struct {
-    const float *const *weights;
+    const float *const *panels;
     const int *outputs, *inputs;
     int count;
     const float *x;
@@ -20,16 +21,15 @@ static void stream_rows(void *context, int thread, int threads) {
         /* This thread's columns: equal shares in multiples of 16. */
         int size = ((n + threads - 1) / threads + 15) / 16 * 16;
         int low = thread * size < n ? thread * size : n, high = low + size < n ? low + size : n;
-        if (high > low)
-            parley_dot_rows_avx512(job->x, job->weights[i] + (long)low * k, job->y + low, 1, high - low, k, n, 0);
+        parley_panel_rows(job->x, k, job->panels[i], n, k, low, high, 0, k, job->y, n, 1, 0);
         parley_team_barrier(threads);
     }
 }
 
-int parley_weight_stream(const float *const *weights, const int *outputs, const int *inputs, int count,
+int parley_weight_stream(const float *const *panels, const int *outputs, const int *inputs, int count,
                          const float *x, float *y) {
     if (!parley_kernels_have_avx512()) return -1;
-    stream_job job = {weights, outputs, inputs, count, x, y};
+    stream_job job = {panels, outputs, inputs, count, x, y};
     parley_pool_team(parley_pool_threads(), stream_rows, &job);
     return 0;
 }

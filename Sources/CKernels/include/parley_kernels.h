@@ -52,10 +52,11 @@ int parley_sgemm_packed_weights(int trans_a, int m, int n, int k, const float *a
                                 int accumulate, int parts);
 
 /* The weight-reading floor of a batch-1 decoding step (parley_weight_stream.c): y_i = W_i·x for
- * each of `count` matrices W_i [outputs[i], inputs[i]] (row-major), one after another on the
- * worker team, split by columns with a barrier after each. x holds max(inputs) floats, y
- * max(outputs). Returns 0, or -1 when the AVX-512 kernels are not available. */
-int parley_weight_stream(const float *const *weights, const int *outputs, const int *inputs, int count,
+ * each of `count` matrices W_i [outputs[i], inputs[i]], given as their 64-column panels
+ * (parley_pack_panels), one after another on the worker team, split by columns with a barrier
+ * after each. x holds max(inputs) floats, y max(outputs). Returns 0, or -1 when the AVX-512
+ * kernels are not available. */
+int parley_weight_stream(const float *const *panels, const int *outputs, const int *inputs, int count,
                          const float *x, float *y);
 
 /* The worker team behind Parley's parallel loops (parley_pool.c).
