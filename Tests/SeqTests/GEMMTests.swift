@@ -140,12 +140,15 @@ struct GEMMTests {
         }
     }
 
-    @Test("products with a weight kept packed for decoding equal a double-precision reference")
+    @Test("products with a weight kept packed for decoding (1–8 rows on panels, 9–80 on tiles) equal a double-precision reference")
     func packedWeightProducts() {
         let random = RandomGenerator(seed: 17)
-        // 9–80 rows (ragged against the 8-row tile), columns ragged against the 48-wide panels,
-        // depths across several 128-deep slices.
-        let shapes: [(m: Int, n: Int, k: Int)] = [(9, 1, 1), (16, 47, 33), (23, 48, 128), (48, 97, 129), (80, 130, 300), (12, 8000 / 50, 256)]
+        // 1–8 rows on the 64-column panels (columns ragged against them, split over the threads
+        // or not); 9–80 rows (ragged against the 8-row tile), columns ragged against the 48-wide
+        // tiles, depths across several 128-deep slices.
+        let shapes: [(m: Int, n: Int, k: Int)] = [
+            (1, 1, 1), (1, 130, 300), (3, 65, 17), (5, 1030, 130), (8, 200, 256),
+            (9, 1, 1), (16, 47, 33), (23, 48, 128), (48, 97, 129), (80, 130, 300), (12, 8000 / 50, 256)]
         for (m, n, k) in shapes {
             for transposeA in [false, true] {
                 let a = (0..<(m * k)).map { _ in random.uniform(-1, 1) }
@@ -203,9 +206,9 @@ struct GEMMTests {
         }
     }
 
-    @Test("a weight's packed copy is re-made after every kind of write to a parameter")
-    func packedWeightInvalidation() {
-        let rows = 16, inputs = 40, outputs = 30
+    @Test("a weight's packed copy is re-made after every kind of write to a parameter", arguments: [1, 16])
+    func packedWeightInvalidation(rows: Int) {
+        let inputs = 40, outputs = 30
         let random = RandomGenerator(seed: 23)
         let x = Tensor(shape: [rows, inputs], scalars: (0..<(rows * inputs)).map { _ in random.uniform(-1, 1) })
         let weight = Parameter(Tensor(shape: [outputs, inputs], scalars: (0..<(outputs * inputs)).map { _ in random.uniform(-1, 1) }))

@@ -10,13 +10,15 @@ import Glibc
 
 /// Single-precision matrix products: `C = op(A)·op(B)` (or `C += …`), row-major.
 ///
-/// Four paths, by shape:
+/// Five paths, by shape:
 /// - a parameter's weight as `Bᵀ` times 9–80 rows outside gradient recording (batched decoding):
 ///   the weight's packed copy, made by the first such product and kept until a parameter is
 ///   written (`PackedWeights`);
-/// - very few rows (decoding one sentence multiplies a 1×512 row by a 512×2048 matrix): the
-///   few-row kernels, which read the weights in place (BLAS would pack them first), with their
-///   columns split over the worker team;
+/// - a parameter's weight as `Bᵀ` times 1–8 rows outside gradient recording (decoding one
+///   sentence multiplies a 1×512 row by a 512×2048 matrix): the weight's copy in 64-column
+///   k-major panels (`PackedWeights.panels`), whole panels split over the worker team;
+/// - other products of very few rows: the few-row kernels, which read the operands in place
+///   (BLAS would pack them first), with their columns split over the worker team;
 /// - larger products, on a CPU with AVX-512: the packed kernel of `parley_gemm.c`;
 /// - otherwise BLAS (`cblas_sgemm`).
 public enum GEMM {
@@ -71,6 +73,11 @@ public enum GEMM {
                                         b, packed, c, Int32(n), accumulate ? 1 : 0, Int32(parts))
             return
         }
+        if let weight, transposeB, !transposeA, m <= rowKernelLimit, usesAVX512Kernels, !Autograd.isRecording,
+           weight.pointer == UnsafeMutablePointer(mutating: b), let panels = PackedWeights.panels(of: weight, n: n, k: k) {
+            panelRows(a, panels, into: c, m: m, n: n, k: k, accumulate: accumulate)
+            return
+        }
         // Packing a weight matrix costs OpenBLAS about as much as multiplying it by a few rows;
         // the AVX-512 dot kernel reads it in place, which wins up to a few dozen rows.
         if m <= rowKernelLimit || (transposeB && m <= avx512RowLimit && usesAVX512Kernels) {
@@ -95,6 +102,21 @@ public enum GEMM {
             1, a, Int32(transposeA ? m : k),
             b, Int32(transposeB ? k : n),
             accumulate ? 1 : 0, c, Int32(n))
+    }
+
+    /// `C (+)= A·Wᵀ` for 1–8 rows of `A` from the weight's 64-column panels, whole panels split
+    /// over the worker team.
+    private static func panelRows(
+        _ a: UnsafePointer<Float>, _ panels: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
+        m: Int, n: Int, k: Int, accumulate: Bool
+    ) {
+        let panelCount = (n + 63) / 64
+        let parts = m * n * k >= rowKernelSplitWork ? Swift.min(threadCount, panelCount) : 1
+        Parallel.forEachPart(units: panelCount, parts: parts) { _, range in
+            _ = parley_panel_rows(a, Int32(k), panels, Int32(n), Int32(k), Int32(range.lowerBound * 64),
+                                  Int32(Swift.min(n, range.upperBound * 64)), 0, Int32(k), c, Int32(n), Int32(m),
+                                  accumulate ? 1 : 0)
+        }
     }
 
     /// Few-row products: each output row is a sum of scaled rows of `B` (axpy form) or a set of

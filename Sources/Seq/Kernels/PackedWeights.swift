@@ -12,7 +12,8 @@ import Foundation
 /// a write to any parameter makes every copy stale. Training records gradients and never uses
 /// them; a translating process keeps one copy of each decoder weight besides the weight.
 ///
-/// The fused Transformer step (up to eight rows) reads its weights from a second kind of copy,
+/// Products of one to eight rows (a sentence decoded alone, greedily or in a beam), including
+/// the fused Transformer step's, read their weights from a second kind of copy,
 /// `panels(of:n:k:)`: 64 columns per panel, k-major and 64-byte aligned, one contiguous run per
 /// 64 output columns whichever columns or inner range a thread takes (`parley_pack_panels`).
 ///
