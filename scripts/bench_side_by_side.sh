@@ -10,6 +10,8 @@
 #   DECODE_T    timed seconds per decoding case (default 2.5, as run_all.sh)
 #   OUT         where the JSON lines go (default bench-side-by-side.jsonl)
 #   PARLEY      a built parley binary (default: swift build -c release, SCRATCH_PATH or .build)
+#   NO_BF16     set to skip Parley's batch-1 runs on bfloat16 weights (rows marked [bfloat16 weights]:
+#               reduced precision, compare with CT2 int8 as much as with CT2 float32)
 # Needs: pip install -r $PEER_DIR/requirements.txt; a release build (swift build -c release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +55,11 @@ for pass in $(seq 1 "$PASSES"); do
     "$PARLEY" bench models --model "$m" --part decode --decode-seconds "$DECODE_T" | tag "$pass" parley >>"$OUT"
     # the weight-reading floor of a batch-1 step on this machine, now (what no decoder can pass)
     "$PARLEY" bench models --model "$m" --part floor | tag "$pass" parley >>"$OUT"
+    if [[ -z ${NO_BF16:-} ]]; then   # the same at batch 1 on bfloat16 weights: a separate, labelled row
+      "$PARLEY" bench models --model "$m" --part decode --batch 1 --weight-precision bfloat16 \
+        --decode-seconds "$DECODE_T" | tag "$pass" parley >>"$OUT"
+      "$PARLEY" bench models --model "$m" --part floor --weight-precision bfloat16 | tag "$pass" parley >>"$OUT"
+    fi
     (cd "$PEER_DIR" && $PY bench_torch.py --model "$m" --part decode --extra --decode-time "$DECODE_T" 2>/dev/null) \
       | tag "$pass" torch >>"$OUT"
   done
@@ -86,11 +93,15 @@ for r in rows:
         label = ("greedy" if k[2] == 1 else f"beam{k[2]}") + f" b{k[3]} sent/s"
         if r["measure"] == "decode_step_floor":
             label = "greedy b1 ceiling (20 x weight floor)"
+        if r.get("weights", "float32") != "float32":
+            label += f" [{r['weights']} weights]"
         vals.setdefault((k[0], label, "", "", k[4]), []).append(v)
 med = {k: statistics.median(v) for k, v in vals.items()}
 measures = ["train tok/s", "peak RSS MiB", "RSS growth MiB", "greedy b1 sent/s", "greedy b1 ceiling (20 x weight floor)",
             "greedy b32 sent/s",
-            "beam5 b1 sent/s", "beam5 b32 sent/s"]
+            "beam5 b1 sent/s", "beam5 b32 sent/s",
+            "greedy b1 sent/s [bfloat16 weights]", "greedy b1 ceiling (20 x weight floor) [bfloat16 weights]",
+            "beam5 b1 sent/s [bfloat16 weights]"]
 print(f"| model | measure | Parley | PyTorch | Parley/PyTorch | CT2 fp32 | Parley/CT2 fp32 | CT2 int8 | Parley/CT2 int8 |")
 print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
 for model in ("rnn", "bahdanau", "transformer"):

@@ -58,7 +58,7 @@ static void share(int n, int unit, int index, int count, int *low, int *high) {
 static void product_columns(const float *a, int rows, int k, parley_linear map, int n, float *c,
                             int low, int high, int relu, int gelu) {
     if (high <= low) return;
-    parley_panel_rows(a, k, map.panels, n, k, low, high, 0, k, c, n, rows, 0);
+    parley_panel_rows(a, k, map.panels, map.format, n, k, low, high, 0, k, c, n, rows, 0);
     const float *bias = map.bias;
     for (int r = 0; r < rows; r++) {
         float *out = c + (long)r * n;
@@ -80,7 +80,7 @@ static void partial_product(const float *a, int rows, int k, parley_linear map, 
         memset(partial, 0, sizeof(float) * rows * n);
         return;
     }
-    parley_panel_rows(a, k, map.panels, n, k, 0, n, low, high, partial, n, rows, 0);
+    parley_panel_rows(a, k, map.panels, map.format, n, k, 0, n, low, high, partial, n, rows, 0);
 }
 
 /* Σ a[j]·b[j] in 16 lanes (the compiler may not reorder a float sum to vectorise it itself). */

@@ -1,5 +1,8 @@
 #include "parley_kernels.h"
 
+#include <stdint.h>
+#include <string.h>
+
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
@@ -116,26 +119,67 @@ void parley_dot_rows_avx512(const float *a, const float *b, float *c,
 }
 
 /* Weights in panels for the broadcast form: panel q holds columns 64q..<64q + 64 (rows of the
- * weight [n, k]) transposed, k-major — panels[(q·k + p)·64 + j] = w[64q + j][p], zero past n — so
- * a product's columns come from one contiguous run per 64 of them and any range of the inner
- * dimension is a contiguous part of that run. */
-size_t parley_panels_count(int n, int k) { return (size_t)((n + 63) / 64) * 64 * (size_t)k; }
+ * weight [n, k]) transposed, k-major, zero past n, so a product's columns come from one
+ * contiguous run per 64 of them and any range of the inner dimension is a contiguous part of
+ * that run. In float32, panels[(q·k + p)·64 + j] = w[64q + j][p]. In bfloat16, one 32-bit word
+ * holds two inner positions of a column, p = 2r in its upper half and 2r + 1 in its lower:
+ * words[(q·⌈k/2⌉ + r)·64 + j]. The upper half is then a float32 with the lower bits cleared
+ * (one AND), the lower half one shift away — two operations for two weights, where widening
+ * 16-bit values one by one takes two each. */
+static long panel_words(int k, int format) { return format == PARLEY_PANELS_BFLOAT16 ? (k + 1) / 2 : k; }
 
-void parley_pack_panels(const float *w, int n, int k, float *panels) {
+size_t parley_panels_count(int n, int k, int format) {
+    return (size_t)((n + 63) / 64) * 64 * (size_t)panel_words(k, format);
+}
+
+/* The bfloat16 nearest x (ties to even), as the upper 16 bits of its float32; NaN stays NaN. */
+static uint32_t bfloat16_bits(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (u >> 16) | 0x40u;
+    return (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+}
+
+void parley_pack_panels(const float *w, int n, int k, int format, void *panels) {
+    long words = panel_words(k, format);
     for (int q = 0; q < (n + 63) / 64; q++)
         for (int j = 0; j < 64; j++) {
             int column = 64 * q + j;
-            float *target = panels + (long)q * k * 64 + j;
-            if (column < n) {
-                const float *row = w + (long)column * k;
-                for (int p = 0; p < k; p++) target[(long)p * 64] = row[p];
+            const float *row = column < n ? w + (long)column * k : NULL;
+            if (format == PARLEY_PANELS_BFLOAT16) {
+                uint32_t *target = (uint32_t *)panels + q * words * 64 + j;
+                for (long r = 0; r < words; r++) {
+                    uint32_t even = row ? bfloat16_bits(row[2 * r]) : 0;
+                    uint32_t odd = row && 2 * r + 1 < k ? bfloat16_bits(row[2 * r + 1]) : 0;
+                    target[r * 64] = even << 16 | odd;
+                }
             } else {
-                for (int p = 0; p < k; p++) target[(long)p * 64] = 0;
+                float *target = (float *)panels + q * words * 64 + j;
+                for (long p = 0; p < k; p++) target[p * 64] = row ? row[p] : 0;
             }
         }
 }
 
-/* MR rows of a against the panel at `panel` (64 columns from `column`), inner positions
+/* Stores MR rows of 64 accumulated columns from `column`, the lanes in low..<high only. */
+static inline __attribute__((always_inline)) AVX512
+void store_panel_columns(__m512 acc[6][4], int column, int low, int high, float *c, int ldc, int accumulate,
+                         const int MR) {
+    for (int v = 0; v < 4; v++) {
+        int first = column + 16 * v, from = low - first, to = high - first;   /* lanes in low..<high */
+        if (from < 0) from = 0;
+        if (to > 16) to = 16;
+        if (to <= from) continue;
+        __mmask16 mask = (__mmask16)(((1u << to) - 1) & ~((1u << from) - 1));
+        for (int i = 0; i < MR; i++) {
+            float *out = c + (long)i * ldc + first;
+            __m512 value = acc[i][v];
+            if (accumulate) value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(mask, out));
+            _mm512_mask_storeu_ps(out, mask, value);
+        }
+    }
+}
+
+/* MR rows of a against the float32 panel at `panel` (64 columns from `column`), inner positions
  * k_low..<k_high; stores the columns in low..<high. Each weight vector loaded serves all MR rows
  * from a register, and nothing is left to reduce across lanes. */
 static inline __attribute__((always_inline)) AVX512
@@ -156,45 +200,73 @@ void panel_tile(const float *a, int lda, const float *panel, int column, int low
             for (int v = 0; v < 4; v++) acc[i][v] = _mm512_fmadd_ps(av, b[v], acc[i][v]);
         }
     }
-    for (int v = 0; v < 4; v++) {
-        int first = column + 16 * v, from = low - first, to = high - first;   /* lanes in low..<high */
-        if (from < 0) from = 0;
-        if (to > 16) to = 16;
-        if (to <= from) continue;
-        __mmask16 mask = (__mmask16)(((1u << to) - 1) & ~((1u << from) - 1));
+    store_panel_columns(acc, column, low, high, c, ldc, accumulate, MR);
+}
+
+/* The same on a bfloat16 panel (k_low even): each 64-byte load holds two inner positions of 16
+ * columns. The sums run in the same order as panel_tile's, so the result is panel_tile's on the
+ * rounded weights. */
+static inline __attribute__((always_inline)) AVX512
+void panel_tile_bf16(const float *a, int lda, const uint32_t *panel, int column, int low, int high, int k_low,
+                     int k_high, float *c, int ldc, int accumulate, const int MR) {
+    __m512 acc[6][4];
+    for (int i = 0; i < MR; i++)
+        for (int v = 0; v < 4; v++) acc[i][v] = _mm512_setzero_ps();
+    const __m512i upper = _mm512_set1_epi32((int)0xffff0000u);
+    const uint32_t *w = panel + (long)(k_low / 2) * 64;
+    int p = k_low;
+    for (; p < k_high; p += 2, w += 64) {
+        __m512 even[4], odd[4];
+        for (int v = 0; v < 4; v++) {
+            __m512i pair = _mm512_loadu_si512((const void *)(w + 16 * v));
+            _mm_prefetch((const char *)(w + 8 * 64 + 16 * v), _MM_HINT_T0);   /* 2 KiB ahead */
+            even[v] = _mm512_castsi512_ps(_mm512_and_si512(pair, upper));
+            odd[v] = _mm512_castsi512_ps(_mm512_slli_epi32(pair, 16));
+        }
+        int both = p + 1 < k_high;
         for (int i = 0; i < MR; i++) {
-            float *out = c + (long)i * ldc + first;
-            __m512 value = acc[i][v];
-            if (accumulate) value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(mask, out));
-            _mm512_mask_storeu_ps(out, mask, value);
+            __m512 av = _mm512_set1_ps(a[(long)i * lda + p]);
+            for (int v = 0; v < 4; v++) acc[i][v] = _mm512_fmadd_ps(av, even[v], acc[i][v]);
+            if (both) {
+                av = _mm512_set1_ps(a[(long)i * lda + p + 1]);
+                for (int v = 0; v < 4; v++) acc[i][v] = _mm512_fmadd_ps(av, odd[v], acc[i][v]);
+            }
         }
     }
+    store_panel_columns(acc, column, low, high, c, ldc, accumulate, MR);
 }
 
 /* Up to six rows in one pass over a panel (24 accumulators, four weight vectors, one broadcast). */
-static AVX512 void panel_rows_upto6(const float *a, int lda, const float *panel, int column, int low, int high,
-                                    int k_low, int k_high, float *c, int ldc, int accumulate, int rows) {
+static AVX512 void panel_rows_upto6(const float *a, int lda, const void *panel, int format, int column, int low,
+                                    int high, int k_low, int k_high, float *c, int ldc, int accumulate, int rows) {
+#define PANEL_TILE(MR)                                                                                           \
+    (format == PARLEY_PANELS_BFLOAT16                                                                            \
+         ? panel_tile_bf16(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, MR)              \
+         : panel_tile(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, MR))
     switch (rows) {
-    case 1: panel_tile(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 1); break;
-    case 2: panel_tile(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 2); break;
-    case 3: panel_tile(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 3); break;
-    case 4: panel_tile(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 4); break;
-    case 5: panel_tile(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 5); break;
-    default: panel_tile(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 6); break;
+    case 1: PANEL_TILE(1); break;
+    case 2: PANEL_TILE(2); break;
+    case 3: PANEL_TILE(3); break;
+    case 4: PANEL_TILE(4); break;
+    case 5: PANEL_TILE(5); break;
+    default: PANEL_TILE(6); break;
     }
+#undef PANEL_TILE
 }
 
-int parley_panel_rows(const float *a, int lda, const float *panels, int n, int k, int low, int high,
+int parley_panel_rows(const float *a, int lda, const void *panels, int format, int n, int k, int low, int high,
                       int k_low, int k_high, float *c, int ldc, int rows, int accumulate) {
     if (rows < 1 || rows > 8 || low < 0 || high > n || k_low < 0 || k_high > k) return -1;
+    if (format != PARLEY_PANELS_FLOAT32 && (format != PARLEY_PANELS_BFLOAT16 || k_low % 2 != 0)) return -1;
     if (high <= low) return 0;
+    long stride = 64 * panel_words(k, format) * 4;   /* bytes per panel */
     for (int q = low / 64; q * 64 < high; q++) {
-        const float *panel = panels + (long)q * k * 64;
+        const char *panel = (const char *)panels + q * stride;
         if (rows <= 6) {
-            panel_rows_upto6(a, lda, panel, 64 * q, low, high, k_low, k_high, c, ldc, accumulate, rows);
+            panel_rows_upto6(a, lda, panel, format, 64 * q, low, high, k_low, k_high, c, ldc, accumulate, rows);
         } else {   /* seven or eight rows: four, then the rest, the panel's run still in L2 */
-            panel_rows_upto6(a, lda, panel, 64 * q, low, high, k_low, k_high, c, ldc, accumulate, 4);
-            panel_rows_upto6(a + 4L * lda, lda, panel, 64 * q, low, high, k_low, k_high, c + 4L * ldc, ldc,
+            panel_rows_upto6(a, lda, panel, format, 64 * q, low, high, k_low, k_high, c, ldc, accumulate, 4);
+            panel_rows_upto6(a + 4L * lda, lda, panel, format, 64 * q, low, high, k_low, k_high, c + 4L * ldc, ldc,
                              accumulate, rows - 4);
         }
     }
@@ -210,14 +282,16 @@ void parley_dot_rows_avx512(const float *a, const float *b, float *c,
     (void)a; (void)b; (void)c; (void)m; (void)n; (void)k; (void)ldc; (void)accumulate;
 }
 
-size_t parley_panels_count(int n, int k) { (void)n; (void)k; return 0; }
+size_t parley_panels_count(int n, int k, int format) { (void)n; (void)k; (void)format; return 0; }
 
-void parley_pack_panels(const float *w, int n, int k, float *panels) { (void)w; (void)n; (void)k; (void)panels; }
+void parley_pack_panels(const float *w, int n, int k, int format, void *panels) {
+    (void)w; (void)n; (void)k; (void)format; (void)panels;
+}
 
-int parley_panel_rows(const float *a, int lda, const float *panels, int n, int k, int low, int high,
+int parley_panel_rows(const float *a, int lda, const void *panels, int format, int n, int k, int low, int high,
                       int k_low, int k_high, float *c, int ldc, int rows, int accumulate) {
-    (void)a; (void)lda; (void)panels; (void)n; (void)k; (void)low; (void)high; (void)k_low; (void)k_high;
-    (void)c; (void)ldc; (void)rows; (void)accumulate;
+    (void)a; (void)lda; (void)panels; (void)format; (void)n; (void)k; (void)low; (void)high; (void)k_low;
+    (void)k_high; (void)c; (void)ldc; (void)rows; (void)accumulate;
     return -1;
 }
 

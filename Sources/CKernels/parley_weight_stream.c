@@ -7,7 +7,8 @@
  * on the machine; `parley bench models --part floor` reports it next to the decoding figures. */
 
 typedef struct {
-    const float *const *panels;
+    const void *const *panels;
+    const int *formats;
     const int *outputs, *inputs;
     int count;
     const float *x;
@@ -21,15 +22,15 @@ static void stream_rows(void *context, int thread, int threads) {
         /* This thread's columns: equal shares in multiples of 16. */
         int size = ((n + threads - 1) / threads + 15) / 16 * 16;
         int low = thread * size < n ? thread * size : n, high = low + size < n ? low + size : n;
-        parley_panel_rows(job->x, k, job->panels[i], n, k, low, high, 0, k, job->y, n, 1, 0);
+        parley_panel_rows(job->x, k, job->panels[i], job->formats[i], n, k, low, high, 0, k, job->y, n, 1, 0);
         parley_team_barrier(threads);
     }
 }
 
-int parley_weight_stream(const float *const *panels, const int *outputs, const int *inputs, int count,
-                         const float *x, float *y) {
+int parley_weight_stream(const void *const *panels, const int *formats, const int *outputs, const int *inputs,
+                         int count, const float *x, float *y) {
     if (!parley_kernels_have_avx512()) return -1;
-    stream_job job = {panels, outputs, inputs, count, x, y};
+    stream_job job = {panels, formats, outputs, inputs, count, x, y};
     parley_pool_team(parley_pool_threads(), stream_rows, &job);
     return 0;
 }

@@ -47,6 +47,9 @@ struct BenchModels: ParsableCommand {
     @Option(help: "Decode batches of this size only (the benchmark's are 1 and 32; any size, for profiling one case).")
     var batch: Int?
 
+    @Option(help: "Weights read by decoding steps of up to 8 hypotheses (and the floor): float32 (the benchmark's), or bfloat16 (a separate, reduced-precision figure).")
+    var weightPrecision: PackedWeights.Precision = .float32
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard trainSteps >= 1 else { throw ValidationError("--train-steps must be at least 1") }
@@ -57,6 +60,7 @@ struct BenchModels: ParsableCommand {
 
     func run() throws {
         GEMM.setThreadCount(threads)
+        let weights = weightPrecision.rawValue
         let models = model == .all ? BenchmarkModel.allCases : [BenchmarkModel(rawValue: model.rawValue)!]
         for kind in models {
             let bench = ModelBenchmark(model: kind, timedSteps: trainSteps, decodeSeconds: decodeSeconds)
@@ -79,6 +83,7 @@ struct BenchModels: ParsableCommand {
             }
             if part == .floor {
                 let network = try bench.makeModel()
+                network.setPanelPrecision(weightPrecision)
                 guard let f = bench.measureStepFloor(model: network) else {
                     throw ValidationError("--part floor needs the AVX-512 kernels (this CPU, or PARLEY_NO_AVX512 is set)")
                 }
@@ -89,12 +94,13 @@ struct BenchModels: ParsableCommand {
                     "us_per_step_min": rounded(f.passSeconds.min()! * 1e6, places: 1),
                     "gb_per_s": rounded(f.gigabytesPerSecond, places: 1),
                     "sentences_per_s": rounded(f.greedyCeiling, places: 1),
-                    "reps": f.passSeconds.count, "threads": threads,
+                    "reps": f.passSeconds.count, "threads": threads, "weights": weights,
                 ])
                 continue
             }
             if part != .train {
                 let network = try bench.makeModel()
+                network.setPanelPrecision(weightPrecision)
                 let cases = ModelBenchmark.decodingCases
                 let beams = beam.map { [$0] } ?? Array(Set(cases.map(\.beam))).sorted()
                 let batches = batch.map { [$0] } ?? Array(Set(cases.map(\.batch))).sorted()
@@ -106,7 +112,7 @@ struct BenchModels: ParsableCommand {
                         "sentences_per_s": rounded(d.sentencesPerSecond, places: 1),
                         "ms_per_batch": rounded(d.medianSeconds * 1e3, places: 2),
                         "ms_per_batch_min": rounded(d.callSeconds.min()! * 1e3, places: 2),
-                        "reps": d.callSeconds.count, "params": network.parameterCount, "threads": threads,
+                        "reps": d.callSeconds.count, "params": network.parameterCount, "threads": threads, "weights": weights,
                     ])
                 }
             }

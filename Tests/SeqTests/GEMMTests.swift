@@ -166,44 +166,91 @@ struct GEMMTests {
         }
     }
 
-    @Test("few-row products on weights in 64-column panels equal a double-precision reference, any column and inner range")
-    func panelProducts() throws {
+    /// The bfloat16 nearest `x` (ties to even), as a float.
+    static func bfloat16Rounded(_ x: Float) -> Float {
+        let bits = x.bitPattern
+        return Float(bitPattern: ((bits &+ 0x7fff &+ ((bits >> 16) & 1)) >> 16) << 16)
+    }
+
+    @Test("few-row products on weights in 64-column panels equal a double-precision reference, any column and inner range",
+          arguments: [PackedWeights.Precision.float32, .bfloat16])
+    func panelProducts(precision: PackedWeights.Precision) throws {
         try #require(GEMM.usesAVX512Kernels, "the panel kernel is AVX-512 only")
+        let format = Int32(precision == .bfloat16 ? PARLEY_PANELS_BFLOAT16 : PARLEY_PANELS_FLOAT32)
         let random = RandomGenerator(seed: 29)
         // Columns ragged against the panels and the 16-lane vectors; 1–8 rows (seven and eight
         // take two passes); ranges that start and end inside a panel, and parts of the inner
-        // dimension (how the fused step shares a product out by heads or hidden units).
-        for (n, k) in [(1, 1), (50, 7), (64, 64), (130, 300), (200, 256)] {
+        // dimension (how the fused step shares a product out by heads or hidden units), odd and
+        // even (bfloat16 panels pair inner positions, so parts start at even ones).
+        for (n, k) in [(1, 1), (50, 7), (64, 64), (130, 301), (200, 256)] {
             let w = (0..<(n * k)).map { _ in random.uniform(-1, 1) }
-            var panels = [Float](repeating: .nan, count: parley_panels_count(Int32(n), Int32(k)))
-            parley_pack_panels(w, Int32(n), Int32(k), &panels)
+            // The weights the products use: bfloat16 panels hold each one rounded.
+            let used = precision == .bfloat16 ? w.map(Self.bfloat16Rounded) : w
+            var panels = [Float](repeating: .nan, count: parley_panels_count(Int32(n), Int32(k), format))
+            parley_pack_panels(w, Int32(n), Int32(k), format, &panels)
+            // For bfloat16, the float32 panels of the rounded weights: the same sums in the same order.
+            var roundedPanels = [Float](repeating: .nan, count: parley_panels_count(Int32(n), Int32(k), 0))
+            parley_pack_panels(used, Int32(n), Int32(k), 0, &roundedPanels)
             for rows in 1...8 {
                 let a = (0..<(rows * k)).map { _ in random.uniform(-1, 1) }
                 for (low, high) in [(0, n), (n / 3, 2 * n / 3 + 1)] {
-                    for (kLow, kHigh) in [(0, k), (k / 4, 3 * k / 4 + 1)] {
+                    for (kLow, kHigh) in [(0, k), (k / 4 / 2 * 2, 3 * k / 4 + 1)] {
                         for accumulate in [false, true] {
                             let start = (0..<(rows * n)).map { _ in random.uniform(-1, 1) }
-                            var c = start
-                            let status = parley_panel_rows(a, Int32(k), panels, Int32(n), Int32(k), Int32(low), Int32(high),
+                            var c = start, reference = start
+                            let status = parley_panel_rows(a, Int32(k), panels, format, Int32(n), Int32(k), Int32(low), Int32(high),
                                                            Int32(kLow), Int32(kHigh), &c, Int32(n), Int32(rows), accumulate ? 1 : 0)
                             #expect(status == 0)
+                            _ = parley_panel_rows(a, Int32(k), roundedPanels, 0, Int32(n), Int32(k), Int32(low), Int32(high),
+                                                  Int32(kLow), Int32(kHigh), &reference, Int32(n), Int32(rows), accumulate ? 1 : 0)
                             var worst = 0.0
                             for i in 0..<rows {
                                 for j in 0..<n {
                                     var expected = Double(start[i * n + j])
                                     if (low..<high).contains(j) {
                                         if !accumulate { expected = 0 }
-                                        for p in kLow..<kHigh { expected += Double(a[i * k + p]) * Double(w[j * k + p]) }
+                                        for p in kLow..<kHigh { expected += Double(a[i * k + p]) * Double(used[j * k + p]) }
                                     }
                                     worst = max(worst, abs(Double(c[i * n + j]) - expected))
                                 }
                             }
                             #expect(worst < 1e-4, "\(rows)×\(n)×\(k), columns \(low)..<\(high), inner \(kLow)..<\(kHigh), accumulate \(accumulate): \(worst)")
+                            #expect(c == reference, "\(precision): not the float32 kernel's sums on the rounded weights")
                         }
                     }
                 }
             }
         }
+        if precision == .bfloat16 {
+            // An inner range from an odd position would split a pair: refused, output untouched.
+            var c: [Float] = [7]
+            #expect(parley_panel_rows([1, 1], 2, [Float](repeating: 1, count: 64), format, 1, 2, 0, 1, 1, 2, &c, 1, 1, 0) == -1)
+            #expect(c == [7])
+        }
+    }
+
+    @Test("a bfloat16 parameter's products of 1–8 rows use its rounded weights, larger ones its float32 value")
+    func bfloat16Parameter() throws {
+        try #require(GEMM.usesAVX512Kernels, "only the AVX-512 kernel reads bfloat16 panels")
+        let random = RandomGenerator(seed: 31)
+        let n = 130, k = 77
+        let b = (0..<(n * k)).map { _ in random.uniform(-1, 1) }, rounded = b.map(Self.bfloat16Rounded)
+        let weight = Parameter(Tensor(shape: [n, k], scalars: b))
+        weight.panelPrecision = .bfloat16
+        for m in [1, 5, 8, 9, 16] {
+            let a = (0..<(m * k)).map { _ in random.uniform(-1, 1) }
+            let onRounded = Self.productError(a, rounded, m: m, n: n, k: k, weight: weight)
+            let onExact = Self.productError(a, b, m: m, n: n, k: k, weight: weight)
+            if m <= 8 {
+                #expect(onRounded < 2e-5 && onExact > 1e-4, "\(m) rows: \(onRounded) from the rounded weights, \(onExact) from the exact")
+            } else {
+                #expect(onExact < 2e-5, "\(m) rows: \(onExact) from the exact weights")
+            }
+        }
+        // Back to float32: the panel copy is made again.
+        weight.panelPrecision = .float32
+        let a = (0..<k).map { _ in random.uniform(-1, 1) }
+        #expect(Self.productError(a, b, m: 1, n: n, k: k, weight: weight) < 2e-5)
     }
 
     @Test("a weight's packed copy is re-made after every kind of write to a parameter", arguments: [1, 16])

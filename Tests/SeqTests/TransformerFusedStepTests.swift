@@ -39,10 +39,11 @@ struct TransformerFusedStepTests {
 
     /// Steps `state` through the fused path and `reference` through tensor operations, and
     /// compares logits, both attention maps and the self-attention caches.
+    @discardableResult
     static func stepBoth(
         _ model: Transformer, _ tokens: [Int], _ state: inout DecoderState, _ reference: inout DecoderState,
         _ label: String
-    ) {
+    ) -> [Float] {
         let fused = withoutGradients { model.fusedDecodeStep(tokens, state: &state) }
         Transformer.fusesDecodingSteps = false
         let (logits, maps) = withoutGradients { model.decodeStep(tokens, state: &reference) }
@@ -50,7 +51,7 @@ struct TransformerFusedStepTests {
         guard let fused else {
             #expect(!GEMM.usesAVX512Kernels, "\(label): the fused step declined \(tokens.count) rows")
             _ = withoutGradients { model.decodeStep(tokens, state: &state) }
-            return
+            return logits.scalars
         }
         #expect(fused.logits.shape == logits.shape)
         if fused.logits.shape == logits.shape {
@@ -72,6 +73,7 @@ struct TransformerFusedStepTests {
                 #expect(maximumDifference(mine.scalars, tensor.scalars) <= 2e-6, "\(label): \(name)")
             }
         }
+        return logits.scalars
     }
 
     @Test("a fused step equals the step through tensor operations: greedy rows, beam rows, padding and an empty source",
@@ -99,6 +101,32 @@ struct TransformerFusedStepTests {
         let values = parameters.values
         for i in 0..<values.count { values.pointer[i] *= 1.01 }
         Self.stepBoth(model, [30, 31, 32, 33, 34, 35, 36, 37], &state, &reference, "\(threads) threads, after a write")
+    }
+
+    @Test("on bfloat16 weights a fused step equals the tensor path on the same copies, and its logits move from float32's by the rounding alone")
+    func bfloat16Weights() throws {
+        try #require(GEMM.usesAVX512Kernels, "only the AVX-512 kernel reads bfloat16 panels")
+        let model = try Self.model(Self.variants[1]), float32 = try Self.model(Self.variants[1])   // the same weights
+        model.setPanelPrecision(.bfloat16)
+        let sources = TokenBatch([[3, 4, 5, 6, 7, 8, 9], [10, 11, 12]], paddingID: 0)
+        var state = withoutGradients { model.encode(sources) }
+        var reference = state, plain = withoutGradients { float32.encode(sources) }
+        for (t, tokens) in [[1, 1], [5, 9], [44, 17]].enumerated() {
+            let logits = Self.stepBoth(model, tokens, &state, &reference, "bfloat16, step \(t)")
+            let exact = withoutGradients { float32.decodeStep(tokens, state: &plain) }.logits.scalars
+            // Each weight moves by at most 2⁻⁹ of itself: the logits move, by little.
+            let scale = exact.map(abs).max()!, difference = maximumDifference(logits, exact)
+            #expect(difference > 1e-5 * scale && difference < 2e-2 * scale, "step \(t): \(difference) at logits up to \(scale)")
+        }
+        // An odd head size would split the pairs bfloat16 panels hold: the fused step declines.
+        var c = Self.variants[0]
+        c.embeddingSize = 60   // four heads of 15
+        let odd = try Self.model(c)
+        odd.setPanelPrecision(.bfloat16)
+        var oddState = withoutGradients { odd.encode(TokenBatch([[3, 4, 5]], paddingID: 0)) }
+        #expect(withoutGradients { odd.fusedDecodeStep([1], state: &oddState) } == nil)
+        odd.setPanelPrecision(.float32)
+        #expect(withoutGradients { odd.fusedDecodeStep([1], state: &oddState) } != nil)
     }
 
     @Test("a fused step run alone (the team busy with another job) gives the same bits as on the team")

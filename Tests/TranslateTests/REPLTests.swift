@@ -56,8 +56,11 @@ struct REPLTests {
         #expect(session.handle(":attn layer 1 head mean") == ["attention on: layer 1, mean of heads"])
         #expect(session.attentionHead == .mean)
         #expect(session.handle(":attn off") == ["attention off"] && !session.showsAttention)
+        #expect(session.handle(":weights BFloat16") == ["weights bfloat16 (rounded; steps of up to 8 hypotheses)"])
+        #expect(session.options.weightPrecision == .bfloat16 && session.settings.contains("weights bfloat16"))
+        #expect(session.handle(":weights float32") == ["weights float32"] && session.options.weightPrecision == .float32)
         let help = session.handle(":help")
-        for command in [":help", ":beam K", ":greedy", ":nbest N", ":alpha X", ":tokens on|off", ":attn on|off", ":attn layer L head H|mean", ":save FILE", ":quit"] {
+        for command in [":help", ":beam K", ":greedy", ":nbest N", ":alpha X", ":weights float32|bfloat16", ":tokens on|off", ":attn on|off", ":attn layer L head H|mean", ":save FILE", ":quit"] {
             #expect(help.contains { $0.hasPrefix("  " + command + " ") }, "help lists \(command)")
         }
         #expect(help.last == session.settings)
@@ -71,7 +74,7 @@ struct REPLTests {
         let bad = [":foo", ":", ":beam", ":beam x", ":beam 0", ":beam -3", ":beam 100000", ":beam 2 3", ":nbest", ":nbest 0",
                    ":alpha", ":alpha -1", ":alpha nan", ":alpha inf", ":greedy now", ":tokens", ":tokens maybe", ":attn sideways",
                    ":attn layer 7 head 0", ":attn layer 0 head 9", ":attn layer x head 0", ":attn layer 0 head", ":save",
-                   ":save nothing-yet.html", ":quit now", ":help me"]
+                   ":save nothing-yet.html", ":weights", ":weights half", ":weights float32 now", ":quit now", ":help me"]
         for command in bad where command != ":help me" && command != ":quit now" {
             let output = session.handle(command)
             #expect(output.count == 1 && output[0].hasPrefix("error: "), "\(command) → \(output)")
@@ -115,6 +118,35 @@ struct REPLTests {
                 }
             }
         }
+    }
+
+    @Test("on bfloat16 weights a sentence translates as on float32 ones, its score moved by the rounding alone",
+          arguments: [ModelKind.transformer, .bahdanau, .lstm])
+    func bfloat16Weights(kind: ModelKind) throws {
+        let (session, _) = try makeSession(kind)
+        let translator = session.translator
+        for beam in [1, 5] {
+            var options = translator.defaultOptions
+            options.beamWidth = beam
+            let exact = translator.translate(reversalSentences, options: options)
+            options.weightPrecision = .bfloat16
+            let rounded = translator.translate(reversalSentences, options: options)
+            for (a, b) in zip(exact, rounded) {
+                #expect(a.text == b.text, "beam \(beam): \(a.text) vs \(b.text)")
+                #expect(abs(a.score - b.score) < 0.05 * max(1, abs(a.score)), "beam \(beam), \(a.source): score \(a.score) vs \(b.score)")
+            }
+            // A well-trained model's scores can sit at 0 either way; not all of them.
+            #expect(zip(exact, rounded).contains { $0.score != $1.score }, "beam \(beam): bfloat16 weights changed no score")
+        }
+        // The session's own setting reaches its translations.
+        _ = session.handle(":greedy")
+        _ = session.handle(":weights bfloat16")
+        var options = translator.defaultOptions
+        options.beamWidth = 1
+        options.nbest = 1
+        options.weightPrecision = .bfloat16
+        let expected = translator.translate(reversalSentences[0], options: options)
+        #expect(session.handle(reversalSentences[0])[1].hasPrefix(String(format: "  score %.4f", expected.score)))
     }
 
     @Test(":tokens shows the pieces (with </s>); :attn shows a heatmap that fits 80 columns", arguments: [ModelKind.transformer, .bahdanau])

@@ -10,10 +10,12 @@
 extern "C" {
 #endif
 
-/* An affine map: its weight [out, in] as a copy in 64-column panels (parley_pack_panels), which
- * the step's products read, and its bias [out] or NULL. */
+/* An affine map: its weight [out, in] as a copy in 64-column panels (parley_pack_panels) in
+ * `format`, which the step's products read, and its bias [out] or NULL. */
 typedef struct {
-    const float *panels, *bias;
+    const void *panels;
+    int format;
+    const float *bias;
 } parley_linear;
 
 typedef struct {

@@ -22,14 +22,18 @@ void parley_dot_rows_avx512(const float *a, const float *b, float *c,
                             int m, int n, int k, int ldc, int accumulate);
 
 /* Few-row products in the broadcast form, on a weight w [n, k] copied into 64-column k-major
- * panels (parley_kernels.c): parley_pack_panels writes parley_panels_count(n, k) floats;
- * parley_panel_rows computes c[i*ldc + j] (+)= sum over p in k_low..<k_high of
- * a[i*lda + p] * w[j][p] for rows i < rows (1...8) and columns j in low..<high — any column and
- * inner ranges, so threads can share a product out by either. Returns 0, or -1 for arguments out
- * of range or when no AVX-512 kernel is compiled in. */
-size_t parley_panels_count(int n, int k);
-void parley_pack_panels(const float *w, int n, int k, float *panels);
-int parley_panel_rows(const float *a, int lda, const float *panels, int n, int k, int low, int high,
+ * panels (parley_kernels.c) in one of two formats: float32, or bfloat16 (each weight rounded to
+ * the nearest bfloat16, two inner positions to a 32-bit word; the arithmetic stays float32, so
+ * the result is the float32 product with the rounded weights, to the bit). parley_pack_panels
+ * writes parley_panels_count(n, k, format) 4-byte words; parley_panel_rows computes
+ * c[i*ldc + j] (+)= sum over p in k_low..<k_high of a[i*lda + p] * w[j][p] for rows i < rows
+ * (1...8) and columns j in low..<high — any column and inner ranges (k_low even for bfloat16),
+ * so threads can share a product out by either. Returns 0, or -1 for arguments out of range or
+ * when no AVX-512 kernel is compiled in. */
+enum { PARLEY_PANELS_FLOAT32 = 0, PARLEY_PANELS_BFLOAT16 = 1 };
+size_t parley_panels_count(int n, int k, int format);
+void parley_pack_panels(const float *w, int n, int k, int format, void *panels);
+int parley_panel_rows(const float *a, int lda, const void *panels, int format, int n, int k, int low, int high,
                       int k_low, int k_high, float *c, int ldc, int rows, int accumulate);
 
 /* Large products: c (+)= op(a)·op(b), row-major, op(x) = x or xᵀ by the trans flags; op(a) is
@@ -53,11 +57,11 @@ int parley_sgemm_packed_weights(int trans_a, int m, int n, int k, const float *a
 
 /* The weight-reading floor of a batch-1 decoding step (parley_weight_stream.c): y_i = W_i·x for
  * each of `count` matrices W_i [outputs[i], inputs[i]], given as their 64-column panels
- * (parley_pack_panels), one after another on the worker team, split by columns with a barrier
- * after each. x holds max(inputs) floats, y max(outputs). Returns 0, or -1 when the AVX-512
- * kernels are not available. */
-int parley_weight_stream(const float *const *panels, const int *outputs, const int *inputs, int count,
-                         const float *x, float *y);
+ * (parley_pack_panels, in formats[i]), one after another on the worker team, split by columns
+ * with a barrier after each. x holds max(inputs) floats, y max(outputs). Returns 0, or -1 when
+ * the AVX-512 kernels are not available. */
+int parley_weight_stream(const void *const *panels, const int *formats, const int *outputs, const int *inputs,
+                         int count, const float *x, float *y);
 
 /* The worker team behind Parley's parallel loops (parley_pool.c).
  * Sets how many threads a job may use, the caller included (default 2; workers start when a job

@@ -35,6 +35,14 @@ public final class Parameter {
     /// The number of elements.
     public var count: Int { storage.count }
 
+    /// How the copy that decoding's products of one to eight rows read holds this weight: float32,
+    /// or rounded to bfloat16 (`PackedWeights`). The value itself stays float32, and training and
+    /// larger products read it as it is.
+    public var panelPrecision: PackedWeights.Precision {
+        get { storage.panelPrecision }
+        set { storage.panelPrecision = newValue }
+    }
+
     /// The value's storage, for optimisers that update it in place (taking it marks decoding's
     /// packed copies of the weights stale).
     public var valueStorage: TensorStorage {
@@ -58,6 +66,7 @@ public final class Parameter {
     func relocate(values: TensorStorage, gradients: TensorStorage, offset: Int) {
         let newValue = TensorStorage(viewing: values, offset: offset, count: count)
         newValue.isWeight = true
+        newValue.panelPrecision = storage.panelPrecision
         newValue.pointer.update(from: storage.pointer, count: count)
         let newGradient = TensorStorage(viewing: gradients, offset: offset, count: count)
         newGradient.pointer.update(from: gradientStorage.pointer, count: count)

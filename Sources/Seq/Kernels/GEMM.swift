@@ -16,7 +16,8 @@ import Glibc
 ///   written (`PackedWeights`);
 /// - a parameter's weight as `Bᵀ` times 1–8 rows outside gradient recording (decoding one
 ///   sentence multiplies a 1×512 row by a 512×2048 matrix): the weight's copy in 64-column
-///   k-major panels (`PackedWeights.panels`), whole panels split over the worker team;
+///   k-major panels (`PackedWeights.panels`, float32 or bfloat16), whole panels split over the
+///   worker team;
 /// - other products of very few rows: the few-row kernels, which read the operands in place
 ///   (BLAS would pack them first), with their columns split over the worker team;
 /// - larger products, on a CPU with AVX-512: the packed kernel of `parley_gemm.c`;
@@ -107,13 +108,13 @@ public enum GEMM {
     /// `C (+)= A·Wᵀ` for 1–8 rows of `A` from the weight's 64-column panels, whole panels split
     /// over the worker team.
     private static func panelRows(
-        _ a: UnsafePointer<Float>, _ panels: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
+        _ a: UnsafePointer<Float>, _ panels: PackedWeights.Panels, into c: UnsafeMutablePointer<Float>,
         m: Int, n: Int, k: Int, accumulate: Bool
     ) {
         let panelCount = (n + 63) / 64
         let parts = m * n * k >= rowKernelSplitWork ? Swift.min(threadCount, panelCount) : 1
         Parallel.forEachPart(units: panelCount, parts: parts) { _, range in
-            _ = parley_panel_rows(a, Int32(k), panels, Int32(n), Int32(k), Int32(range.lowerBound * 64),
+            _ = parley_panel_rows(a, Int32(k), panels.pointer, panels.format, Int32(n), Int32(k), Int32(range.lowerBound * 64),
                                   Int32(Swift.min(n, range.upperBound * 64)), 0, Int32(k), c, Int32(n), Int32(m),
                                   accumulate ? 1 : 0)
         }

@@ -17,6 +17,12 @@ import Foundation
 /// `panels(of:n:k:)`: 64 columns per panel, k-major and 64-byte aligned, one contiguous run per
 /// 64 output columns whichever columns or inner range a thread takes (`parley_pack_panels`).
 ///
+/// The panels hold float32 weights, or for a parameter whose `panelPrecision` is `.bfloat16`
+/// (`Layer.setPanelPrecision`), each weight rounded to the nearest bfloat16: half the bytes for a
+/// step to read, the arithmetic still float32 (the product equals the float32 one with the
+/// rounded weights). Batch-1 decoding reads every decoder weight once per step, so its speed is
+/// the speed of reading them (`WeightStream`).
+///
 /// The engine's own writers invalidate the copies: setting `Parameter.value` (checkpoint loading),
 /// taking `Parameter.valueStorage` or `ParameterList.values` (the optimisers' steps). Code that
 /// writes a parameter's elements through a pointer it kept from earlier calls `invalidate()`.
@@ -29,6 +35,22 @@ public enum PackedWeights {
         case panels
     }
 
+    /// How the panel copies hold a weight.
+    public enum Precision: String, CaseIterable, Sendable {
+        /// The weights as they are.
+        case float32
+        /// Each weight rounded to the nearest bfloat16 (8 bits of significand): half the bytes.
+        case bfloat16
+
+        var format: Int32 { Int32(self == .bfloat16 ? PARLEY_PANELS_BFLOAT16 : PARLEY_PANELS_FLOAT32) }
+    }
+
+    /// A weight's panel copy and the format it is in (`parley_panel_rows`).
+    struct Panels {
+        let pointer: UnsafeRawPointer
+        let format: Int32
+    }
+
     /// A packed copy and the generation of the weights it was made from.
     struct Copy {
         /// As allocated from the buffer pool (and given back to it).
@@ -37,6 +59,7 @@ public enum PackedWeights {
         /// Where the copy starts: `pointer`, or the first 64-byte boundary after it for panels.
         let start: UnsafeMutablePointer<Float>
         let layout: Layout
+        let precision: Precision
         let n: Int
         let generation: Int
     }
@@ -55,34 +78,39 @@ public enum PackedWeights {
     /// The packed copy of `weight` seen as `[n, k]`, made now if it has none from this generation;
     /// `nil` when `weight` is not a parameter's.
     static func copy(of weight: TensorStorage, n: Int, k: Int) -> UnsafePointer<Float>? {
-        copy(of: weight, n: n, k: k, layout: .tiles)
+        copy(of: weight, n: n, k: k, layout: .tiles, precision: .float32)
     }
 
-    /// The copy of `weight` seen as `[n, k]` in 64-column panels, made now if it has none from this
-    /// generation; `nil` when `weight` is not a parameter's.
-    static func panels(of weight: TensorStorage, n: Int, k: Int) -> UnsafePointer<Float>? {
-        copy(of: weight, n: n, k: k, layout: .panels)
+    /// The copy of `weight` seen as `[n, k]` in 64-column panels at its parameter's precision, made
+    /// now if it has none from this generation; `nil` when `weight` is not a parameter's.
+    static func panels(of weight: TensorStorage, n: Int, k: Int) -> Panels? {
+        let precision = weight.panelPrecision
+        return copy(of: weight, n: n, k: k, layout: .panels, precision: precision)
+            .map { Panels(pointer: UnsafeRawPointer($0), format: precision.format) }
     }
 
-    private static func copy(of weight: TensorStorage, n: Int, k: Int, layout: Layout) -> UnsafePointer<Float>? {
+    private static func copy(
+        of weight: TensorStorage, n: Int, k: Int, layout: Layout, precision: Precision
+    ) -> UnsafePointer<Float>? {
         guard weight.isWeight, n * k == weight.count else { return nil }
         lock.lock()
         defer { lock.unlock() }
         if let copy = weight.packedCopies.first(where: { $0.layout == layout }) {
-            if copy.generation == generation && copy.n == n { return UnsafePointer(copy.start) }
+            if copy.generation == generation && copy.n == n && copy.precision == precision { return UnsafePointer(copy.start) }
             weight.releasePackedCopy(layout)
         }
-        let count = layout == .tiles ? parley_packed_weights_count(Int32(n), Int32(k)) : parley_panels_count(Int32(n), Int32(k))
-        let alignment = layout == .tiles ? 0 : 16   // floats of slack to reach a 64-byte boundary
+        let count = layout == .tiles
+            ? parley_packed_weights_count(Int32(n), Int32(k)) : parley_panels_count(Int32(n), Int32(k), precision.format)
+        let alignment = layout == .tiles ? 0 : 16   // 4-byte words of slack to reach a 64-byte boundary
         let (pointer, capacity) = BufferPool.allocate(count + alignment)
         let misalignment = Int(bitPattern: pointer) % 64 / MemoryLayout<Float>.size
         let start = layout == .tiles || misalignment == 0 ? pointer : pointer + (16 - misalignment)
         switch layout {
         case .tiles: parley_pack_weights(weight.pointer, Int32(n), Int32(k), start)
-        case .panels: parley_pack_panels(weight.pointer, Int32(n), Int32(k), start)
+        case .panels: parley_pack_panels(weight.pointer, Int32(n), Int32(k), precision.format, start)
         }
-        weight.packedCopies.append(Copy(pointer: pointer, capacity: capacity, start: start, layout: layout, n: n,
-                                        generation: generation))
+        weight.packedCopies.append(Copy(pointer: pointer, capacity: capacity, start: start, layout: layout,
+                                        precision: precision, n: n, generation: generation))
         return UnsafePointer(start)
     }
 }

@@ -3,11 +3,17 @@ import Dispatch
 
 /// The floor under a batch-1 decoding step: its weight matrices times one row, back to back on
 /// the worker team, each split by columns with a barrier after it, read from the same 64-column
-/// panel copies by the same kernel (`parley_weight_stream.c`) — the products of the fused
-/// Transformer step and nothing else. At batch 1 a step reads every
+/// panel copies (at each weight's `panelPrecision`) by the same kernel (`parley_weight_stream.c`)
+/// — the products of the fused Transformer step and nothing else. At batch 1 a step reads every
 /// decoder weight once, so no step through the same kernel can take less time on this machine;
 /// `parley bench models --part floor` reports it beside the decoding figures.
 public enum WeightStream {
+    /// The bytes the panel copies of `weights` hold: 4 per weight, or 2 where the parameter's
+    /// `panelPrecision` is bfloat16.
+    public static func bytes(_ weights: [Tensor]) -> Int {
+        weights.reduce(0) { $0 + $1.count * ($1.storage.panelPrecision == .bfloat16 ? 2 : MemoryLayout<Float>.size) }
+    }
+
     /// Seconds per pass over `weights` (each `[outputs, inputs]`, row-major), after two untimed
     /// passes: at least `minimumPasses`, and on until `seconds` have accumulated (a pass takes
     /// 0.05–0.5 ms, and what other guests do to the shared cache moves it by half within
@@ -16,8 +22,9 @@ public enum WeightStream {
     public static func passSeconds(_ weights: [Tensor], seconds: Double, minimumPasses: Int = 5) -> [Double]? {
         guard GEMM.usesAVX512Kernels, !weights.isEmpty else { return nil }
         precondition(weights.allSatisfy { $0.rank == 2 }, "weight matrices are [outputs, inputs]")
-        let panels = weights.map { PackedWeights.panels(of: $0.storage, n: $0.shape[0], k: $0.shape[1]) }
-        guard !panels.contains(where: { $0 == nil }) else { return nil }
+        let copies = weights.compactMap { PackedWeights.panels(of: $0.storage, n: $0.shape[0], k: $0.shape[1]) }
+        guard copies.count == weights.count else { return nil }
+        let panels: [UnsafeRawPointer?] = copies.map(\.pointer), formats = copies.map { Int32($0.format) }
         let outputs = weights.map { Int32($0.shape[0]) }, inputs = weights.map { Int32($0.shape[1]) }
         var x = [Float](repeating: 0, count: Int(inputs.max()!))
         for i in x.indices { x[i] = Float(i % 17) / 17 - 0.5 }
@@ -26,7 +33,7 @@ public enum WeightStream {
         withExtendedLifetime(weights) {
             for pass in 0... {
                 let start = DispatchTime.now().uptimeNanoseconds
-                _ = parley_weight_stream(panels, outputs, inputs, Int32(weights.count), x, &y)
+                _ = parley_weight_stream(panels, formats, outputs, inputs, Int32(weights.count), x, &y)
                 guard pass >= 2 else { continue }
                 let time = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 times.append(time)

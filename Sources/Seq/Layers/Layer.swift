@@ -67,6 +67,12 @@ extension Layer {
         return result
     }
 
+    /// Sets how decoding's products of one to eight rows read every weight of this layer and its
+    /// sublayers (`Parameter.panelPrecision`): `.bfloat16` halves the bytes a batch-1 step reads.
+    public func setPanelPrecision(_ precision: PackedWeights.Precision) {
+        for parameter in parameters { parameter.panelPrecision = precision }
+    }
+
     /// Switches dropout on (training) or off (evaluation, decoding) in this layer and all below it.
     public func setTraining(_ training: Bool) {
         for (_, layer) in namedLayers {

@@ -50,8 +50,10 @@ extension Transformer {
         func linear(_ weight: Tensor, bias: Parameter?) -> parley_linear {
             keep.append(weight)   // the panels belong to the weight's storage
             let panels = PackedWeights.panels(of: weight.storage, n: weight.shape[0], k: weight.shape[1])
-            if panels == nil { unpanelled = true }
-            return parley_linear(panels: panels, bias: pointer(bias))
+            // Output projections are shared out by heads over their inner dimension, and bfloat16
+            // panels hold inner positions in pairs: an odd head size would split a pair.
+            if panels == nil || (panels!.format != PARLEY_PANELS_FLOAT32 && headSize % 2 != 0) { unpanelled = true }
+            return parley_linear(panels: panels?.pointer, format: panels?.format ?? 0, bias: pointer(bias))
         }
         func linear(_ map: Linear) -> parley_linear { linear(map.weight.value, bias: map.bias) }
         func projections(_ a: MultiHeadAttention) -> parley_attention_projections {

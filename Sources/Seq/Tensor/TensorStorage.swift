@@ -43,6 +43,8 @@ public final class TensorStorage {
     var isWeight = false
     /// Those copies, at most one per layout.
     var packedCopies: [PackedWeights.Copy] = []
+    /// The precision of its panel copy (`Parameter.panelPrecision`).
+    var panelPrecision = PackedWeights.Precision.float32
 
     deinit {
         for copy in packedCopies { BufferPool.release(copy.pointer, capacity: copy.capacity) }

@@ -211,7 +211,7 @@ public struct ModelBenchmark {
         guard let times = WeightStream.passSeconds(weights, seconds: decodeSeconds, minimumPasses: minimumPasses) else {
             return nil
         }
-        return StepFloorMeasurement(bytes: weights.reduce(0) { $0 + $1.count * MemoryLayout<Float>.size }, passSeconds: times)
+        return StepFloorMeasurement(bytes: WeightStream.bytes(weights), passSeconds: times)
     }
 
     /// The weight matrices `[outputs, inputs]` a batch-1 decoding step of `model` multiplies whole.

@@ -17,7 +17,7 @@ import Seq
 /// possible) and the translation of the cut sentence is printed after a note saying so.
 public final class REPLSession {
     public let translator: Translator
-    /// The search settings (`:beam`, `:greedy`, `:nbest`, `:alpha`). Attention is always recorded.
+    /// The search settings (`:beam`, `:greedy`, `:nbest`, `:alpha`, `:weights`). Attention is always recorded.
     public private(set) var options: TranslationOptions
     /// `:tokens on|off`: print source and target pieces.
     public private(set) var showsTokens = false
@@ -84,6 +84,7 @@ public final class REPLSession {
         "  :greedy                    greedy search (beam 1, one translation)",
         "  :nbest N                   list the N best translations (widens the beam to N)",
         "  :alpha X                   GNMT length penalty α (0: none)",
+        "  :weights float32|bfloat16  the weights a sentence's steps read (bfloat16: rounded, faster)",
         "  :tokens on|off             show source and target pieces",
         "  :attn on|off               show the cross-attention heatmap after each translation",
         "  :attn layer L head H|mean  the layer and head the heatmap shows (counted from 0)",
@@ -96,7 +97,8 @@ public final class REPLSession {
     public var settings: String {
         let search = options.beamWidth <= 1 ? "greedy" : "beam \(options.beamWidth)"
         let layer = attentionLayer.map { "layer \($0)" } ?? "last layer"
-        return "settings: \(search), n-best \(options.nbest), α \(format(options.lengthPenalty)), tokens \(showsTokens ? "on" : "off"), "
+        return "settings: \(search), n-best \(options.nbest), α \(format(options.lengthPenalty)), "
+            + "weights \(options.weightPrecision.rawValue), tokens \(showsTokens ? "on" : "off"), "
             + "attention \(showsAttention ? "on" : "off") (\(layer), \(attentionHead))"
     }
 
@@ -141,6 +143,12 @@ public final class REPLSession {
             }
             options.lengthPenalty = alpha
             return ["α \(format(alpha))" + (options.beamWidth <= 1 ? " (used by beam search; greedy search ignores it)" : "")]
+        case "weights":
+            guard arguments.count == 1, let precision = PackedWeights.Precision(rawValue: arguments[0].lowercased()) else {
+                return [error(":weights needs float32 or bfloat16, e.g. :weights bfloat16")]
+            }
+            options.weightPrecision = precision
+            return ["weights \(precision.rawValue)" + (precision == .bfloat16 ? " (rounded; steps of up to 8 hypotheses)" : "")]
         case "tokens":
             guard arguments.count == 1, let on = Self.onOff(arguments[0]) else { return [error(":tokens needs on or off")] }
             showsTokens = on
