@@ -29,53 +29,89 @@
 
 enum { MR = 12, NR = 32, KC = 256, MC = 192, NC = 4096 };
 
+/* Sixteen rows of 16 floats transposed in registers: r[j] becomes what was column j. Four rounds
+ * of shuffles (pairs of floats, pairs of pairs, then 128-bit lanes twice), 64 in all for 256
+ * elements. */
+static inline __attribute__((always_inline)) AVX512 void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {   /* per 128-bit lane: r[i][0] r[i+1][0] r[i][1] r[i+1][1] and the upper pair */
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {   /* r[i + c], lane L: column 4L + c of rows i..i+3 */
+        __m512d a = _mm512_castps_pd(t[i]), b = _mm512_castps_pd(t[i + 1]);
+        __m512d c = _mm512_castps_pd(t[i + 2]), d = _mm512_castps_pd(t[i + 3]);
+        r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+    __m512 u[16];
+    for (int c = 0; c < 4; c++) {       /* the 4 × 4 lanes of r[c], r[4 + c], r[8 + c], r[12 + c] */
+        __m512 v0 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x44), v1 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xEE);
+        __m512 v2 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x44), v3 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xEE);
+        u[c] = _mm512_shuffle_f32x4(v0, v2, 0x88);
+        u[4 + c] = _mm512_shuffle_f32x4(v0, v2, 0xDD);
+        u[8 + c] = _mm512_shuffle_f32x4(v1, v3, 0x88);
+        u[12 + c] = _mm512_shuffle_f32x4(v1, v3, 0xDD);
+    }
+    for (int i = 0; i < 16; i++) r[i] = u[i];
+}
+
+/* target[p*stride + i] = source[i*ld + p] for i < width (≤ 16; zero from `count` on) and
+ * p < depth: rows of a matrix laid down as columns of a panel, 16 × 16 blocks at a time through
+ * registers (element by element, the strided stores made packing 12 % of a Transformer training
+ * step on two Zen 4 cores). */
+static AVX512 void pack_transposed(const float *source, long ld, int count, int width, int depth, float *target,
+                                   int stride) {
+    __mmask16 columns = (__mmask16)((1u << width) - 1);
+    for (int p0 = 0; p0 < depth; p0 += 16) {
+        int span = depth - p0 < 16 ? depth - p0 : 16;
+        __mmask16 inner = (__mmask16)((1u << span) - 1);
+        __m512 r[16];
+        for (int i = 0; i < 16; i++)
+            r[i] = i < count ? _mm512_maskz_loadu_ps(inner, source + i * ld + p0) : _mm512_setzero_ps();
+        transpose16(r);
+        for (int j = 0; j < span; j++) _mm512_mask_storeu_ps(target + (long)(p0 + j) * stride, columns, r[j]);
+    }
+}
+
+/* target[p*width + j] = source[p*ld + j] for j < width (a multiple of 4 up to 48; zero from
+ * `count` on) and p < depth: rows already in panel order, copied 16 floats at a time. */
+static AVX512 void pack_rows(const float *source, long ld, int count, int width, int depth, float *target) {
+    for (int p = 0; p < depth; p++, source += ld, target += width)
+        for (int j = 0; j < width; j += 16) {
+            int available = count - j < 0 ? 0 : count - j < 16 ? count - j : 16;
+            int room = width - j < 16 ? width - j : 16;
+            __m512 x = _mm512_maskz_loadu_ps((__mmask16)((1u << available) - 1), source + j);
+            _mm512_mask_storeu_ps(target + j, (__mmask16)((1u << room) - 1), x);
+        }
+}
+
 /* op(A) rows [0, rows) × inner [0, depth) into panels `tall` rows high: panel[p*tall + i]. */
-static void pack_a(const float *a, int lda, int trans, int rows, int depth, float *packed, int tall) {
+static AVX512 void pack_a(const float *a, int lda, int trans, int rows, int depth, float *packed, int tall) {
     for (int i0 = 0; i0 < rows; i0 += tall) {
         int height = rows - i0 < tall ? rows - i0 : tall;
         float *panel = packed + (long)i0 * depth;
         if (!trans) {
-            for (int i = 0; i < tall; i++) {
-                if (i < height) {
-                    const float *row = a + (long)(i0 + i) * lda;
-                    for (int p = 0; p < depth; p++) panel[p * tall + i] = row[p];
-                } else {
-                    for (int p = 0; p < depth; p++) panel[p * tall + i] = 0;
-                }
-            }
+            pack_transposed(a + (long)i0 * lda, lda, height, tall, depth, panel, tall);
         } else {   /* op(A)[i][p] = a[p*lda + i]: rows of `a` are already panel-contiguous */
-            for (int p = 0; p < depth; p++) {
-                const float *source = a + (long)p * lda + i0;
-                float *target = panel + p * tall;
-                int i = 0;
-                for (; i < height; i++) target[i] = source[i];
-                for (; i < tall; i++) target[i] = 0;
-            }
+            pack_rows(a + i0, lda, height, tall, depth, panel);
         }
     }
 }
 
 /* op(B) inner [0, depth) × columns [0, cols) into panels `wide` columns across: panel[p*wide + j]. */
-static void pack_b(const float *b, int ldb, int trans, int depth, int cols, float *packed, int wide) {
+static AVX512 void pack_b(const float *b, int ldb, int trans, int depth, int cols, float *packed, int wide) {
     for (int j0 = 0; j0 < cols; j0 += wide) {
         int width = cols - j0 < wide ? cols - j0 : wide;
         float *panel = packed + (long)j0 * depth;
         if (!trans) {
-            for (int p = 0; p < depth; p++) {
-                const float *source = b + (long)p * ldb + j0;
-                float *target = panel + p * wide;
-                int j = 0;
-                for (; j < width; j++) target[j] = source[j];
-                for (; j < wide; j++) target[j] = 0;
-            }
-        } else {   /* op(B)[p][j] = b[j*ldb + p]: a weight matrix [out, in] read down its rows */
-            for (int j = 0; j < wide; j++) {
-                if (j < width) {
-                    const float *row = b + (long)(j0 + j) * ldb;
-                    for (int p = 0; p < depth; p++) panel[p * wide + j] = row[p];
-                } else {
-                    for (int p = 0; p < depth; p++) panel[p * wide + j] = 0;
-                }
+            pack_rows(b + j0, ldb, width, wide, depth, panel);
+        } else {   /* op(B)[p][j] = b[j*ldb + p]: a weight matrix [out, in] read down its rows, 16 at a time */
+            for (int g = 0; g < wide; g += 16) {
+                int count = width - g < 0 ? 0 : width - g < 16 ? width - g : 16;
+                pack_transposed(b + (long)(j0 + g) * ldb, ldb, count, 16, depth, panel + g, wide);
             }
         }
     }
