@@ -66,19 +66,22 @@ extension Tensor {
         let result = broadcastApply(op, a, b)
         guard tracks(a, b) else { return result }
         let aShape = a.shape, bShape = b.shape
+        // Only the gradients someone needs: a dropout mask or a constant factor has none, and
+        // working its out cost a pass over the output (a product and a sum) for nothing.
+        let needsA = a.requiresGradient, needsB = b.requiresGradient
         return result.recorded(from: [a, b]) { g in
             switch op {
             case .add:
-                return [g.summed(toShape: aShape), g.summed(toShape: bShape)]
+                return [needsA ? g.summed(toShape: aShape) : nil, needsB ? g.summed(toShape: bShape) : nil]
             case .subtract:
-                return [g.summed(toShape: aShape), (-g).summed(toShape: bShape)]
+                return [needsA ? g.summed(toShape: aShape) : nil, needsB ? (-g).summed(toShape: bShape) : nil]
             case .multiply:
-                return [(g * b.detached()).summed(toShape: aShape), (g * a.detached()).summed(toShape: bShape)]
+                return [needsA ? (g * b.detached()).summed(toShape: aShape) : nil,
+                        needsB ? (g * a.detached()).summed(toShape: bShape) : nil]
             case .divide:
                 let bb = b.detached()
-                let ga = (g / bb).summed(toShape: aShape)
-                let gb = (-(g * a.detached()) / (bb * bb)).summed(toShape: bShape)
-                return [ga, gb]
+                return [needsA ? (g / bb).summed(toShape: aShape) : nil,
+                        needsB ? (-(g * a.detached()) / (bb * bb)).summed(toShape: bShape) : nil]
             }
         }
     }
