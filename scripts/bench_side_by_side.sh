@@ -10,6 +10,7 @@
 #   DECODE_T    timed seconds per decoding case (default 2.5, as run_all.sh)
 #   OUT         where the JSON lines go (default bench-side-by-side.jsonl)
 #   PARLEY      a built parley binary (default: swift build -c release, SCRATCH_PATH or .build)
+#   TABLE_ONLY  set to print the table from an existing OUT without running anything
 #   NO_BF16     set to skip Parley's batch-1 runs on bfloat16 weights (rows marked [bfloat16 weights]:
 #               reduced precision, compare with CT2 int8 as much as with CT2 float32)
 # Needs: pip install -r $PEER_DIR/requirements.txt; a release build (swift build -c release).
@@ -31,12 +32,11 @@ if [[ ! -w $PEER_DIR ]]; then
   PEER_DIR=$work
 fi
 
-if [[ -z ${PARLEY:-} ]]; then   # PARLEY=path/to/parley skips the build
+if [[ -z ${PARLEY:-} && -z ${TABLE_ONLY:-} ]]; then   # PARLEY=path/to/parley skips the build
   swift build -c release --scratch-path "$SCRATCH" --product parley >&2
   PARLEY=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/parley
 fi
 
-: >"$OUT"
 tag() { PASS=$1 SIDE=$2 $PY -c '
 import json, os, sys
 for line in sys.stdin:
@@ -44,6 +44,8 @@ for line in sys.stdin:
         r = json.loads(line); r["pass"] = int(os.environ["PASS"]); r["side"] = os.environ["SIDE"]
         print(json.dumps(r), flush=True)'; }
 
+if [[ -z ${TABLE_ONLY:-} ]]; then   # TABLE_ONLY=1: only the table, from an existing $OUT
+: >"$OUT"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 [[ " $MODELS " == *" transformer "* ]] && (cd "$PEER_DIR" && $PY bench_ct2.py --part build >/dev/null 2>&1)
 for pass in $(seq 1 "$PASSES"); do
@@ -68,6 +70,7 @@ for pass in $(seq 1 "$PASSES"); do
   fi
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+fi
 
 $PY - "$OUT" <<'EOF'
 import json, statistics, sys
@@ -110,8 +113,10 @@ for model in ("rnn", "bahdanau", "transformer"):
         if p is None:
             continue
         cells = [f"{p:,.1f}"]
+        # A bfloat16 row is set against the peers' runs of the same case, at their precision.
+        peer_measure = m.split(" [")[0]
         for side in ("torch", "ct2-float32", "ct2-int8"):
-            q = med.get((model, m, "", "", side))
+            q = med.get((model, peer_measure, "", "", side))
             cells += [f"{q:,.1f}", f"{p / q:.2f}x"] if q else ["–", "–"]
         print(f"| {model} | {m} | " + " | ".join(cells) + " |")
 EOF
