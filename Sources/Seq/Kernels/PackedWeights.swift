@@ -43,6 +43,8 @@ public enum PackedWeights {
         case bfloat16
 
         var format: Int32 { Int32(self == .bfloat16 ? PARLEY_PANELS_BFLOAT16 : PARLEY_PANELS_FLOAT32) }
+        /// What a panel copy holds per weight.
+        public var bytesPerWeight: Int { self == .bfloat16 ? 2 : MemoryLayout<Float>.size }
     }
 
     /// A weight's panel copy and the format it is in (`parley_panel_rows`).

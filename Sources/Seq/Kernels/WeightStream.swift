@@ -8,10 +8,9 @@ import Dispatch
 /// decoder weight once, so no step through the same kernel can take less time on this machine;
 /// `parley bench models --part floor` reports it beside the decoding figures.
 public enum WeightStream {
-    /// The bytes the panel copies of `weights` hold: 4 per weight, or 2 where the parameter's
-    /// `panelPrecision` is bfloat16.
+    /// The bytes the panel copies of `weights` hold, at each parameter's `panelPrecision`.
     public static func bytes(_ weights: [Tensor]) -> Int {
-        weights.reduce(0) { $0 + $1.count * ($1.storage.panelPrecision == .bfloat16 ? 2 : MemoryLayout<Float>.size) }
+        weights.reduce(0) { $0 + $1.count * $1.storage.panelPrecision.bytesPerWeight }
     }
 
     /// Seconds per pass over `weights` (each `[outputs, inputs]`, row-major), after two untimed
@@ -24,7 +23,7 @@ public enum WeightStream {
         precondition(weights.allSatisfy { $0.rank == 2 }, "weight matrices are [outputs, inputs]")
         let copies = weights.compactMap { PackedWeights.panels(of: $0.storage, n: $0.shape[0], k: $0.shape[1]) }
         guard copies.count == weights.count else { return nil }
-        let panels: [UnsafeRawPointer?] = copies.map(\.pointer), formats = copies.map { Int32($0.format) }
+        let panels: [UnsafeRawPointer?] = copies.map(\.pointer), formats = copies.map(\.format)
         let outputs = weights.map { Int32($0.shape[0]) }, inputs = weights.map { Int32($0.shape[1]) }
         var x = [Float](repeating: 0, count: Int(inputs.max()!))
         for i in x.indices { x[i] = Float(i % 17) / 17 - 0.5 }
