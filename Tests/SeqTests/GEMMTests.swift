@@ -253,17 +253,20 @@ struct GEMMTests {
         #expect(Self.productError(a, b, m: 1, n: n, k: k, weight: weight) < 2e-5)
     }
 
-    @Test("a weight's packed copy is re-made after every kind of write to a parameter", arguments: [1, 16])
-    func packedWeightInvalidation(rows: Int) {
+    @Test("a weight's packed copy is re-made after every kind of write to a parameter, in decoding and in training",
+          arguments: [(1, false), (16, false), (16, true)])
+    func packedWeightInvalidation(rows: Int, recording: Bool) {
         let inputs = 40, outputs = 30
         let random = RandomGenerator(seed: 23)
         let x = Tensor(shape: [rows, inputs], scalars: (0..<(rows * inputs)).map { _ in random.uniform(-1, 1) })
         let weight = Parameter(Tensor(shape: [outputs, inputs], scalars: (0..<(outputs * inputs)).map { _ in random.uniform(-1, 1) }))
         let bias = Parameter(Tensor(zeros: [outputs]))
-        /// The largest difference between the decoding product (packed copy) and a double-precision
-        /// one from the parameters' current elements.
+        /// The largest difference between the product (on the packed copy; recorded for gradients
+        /// as a training step's, or not as decoding's) and a double-precision one from the
+        /// parameters' current elements.
         func error() -> Double {
-            let decoded = withoutGradients { Tensor.affine(x, weight: weight.value, bias: bias.value) }.scalars
+            let product = { Tensor.affine(x, weight: weight.value, bias: bias.value) }
+            let decoded = (recording ? product() : withoutGradients(product)).scalars
             let w = weight.value.scalars, xs = x.scalars, b = bias.value.scalars
             var worst = 0.0
             for i in 0..<rows {
@@ -281,9 +284,13 @@ struct GEMMTests {
         let list = ParameterList(named: [("weight", weight), ("bias", bias)])
         #expect(error() < 1e-4, "after moving into flat buffers")
         let adam = Adam(parameters: list, learningRate: 0.1)
-        Tensor.affine(x, weight: weight.value, bias: bias.value).sum().backward()
-        adam.step()
-        #expect(error() < 1e-4, "after an optimiser step")
+        for step in 1...3 {
+            // As a training step: the recorded product's gradients, then the update.
+            Tensor.affine(x, weight: weight.value, bias: bias.value).sum().backward()
+            adam.step()
+            list.zeroGradients()
+            #expect(error() < 1e-4, "after optimiser step \(step)")
+        }
         weight.valueStorage.pointer[3] += 1
         #expect(error() < 1e-4, "after a write through valueStorage")
         let kept = weight.value.storage.pointer

@@ -11,9 +11,9 @@ import Glibc
 /// Single-precision matrix products: `C = op(A)·op(B)` (or `C += …`), row-major.
 ///
 /// Five paths, by shape:
-/// - a parameter's weight as `Bᵀ` times 9–80 rows outside gradient recording (batched decoding):
-///   the weight's packed copy, made by the first such product and kept until a parameter is
-///   written (`PackedWeights`);
+/// - a parameter's weight as `Bᵀ` times 9–80 rows (batched decoding; a recurrent model's time
+///   steps in training): the weight's packed copy, made by the first such product and kept until
+///   a parameter is written (`PackedWeights`);
 /// - a parameter's weight as `Bᵀ` times 1–8 rows outside gradient recording (decoding one
 ///   sentence multiplies a 1×512 row by a 512×2048 matrix): the weight's copy in 64-column
 ///   k-major panels (`PackedWeights.panels`, float32 or bfloat16), whole panels split over the
@@ -54,8 +54,9 @@ public enum GEMM {
     /// `C[m×n] (+)= op(A)[m×k] · op(B)[k×n]`, all row-major; `A` is `[k×m]` when transposed, `B` is `[n×k]`.
     ///
     /// - Parameter weight: the storage `B` points to when it is a whole weight matrix `[n, k]`:
-    ///   outside gradient recording, products of 9 to `avx512RowLimit` rows then use a packed
-    ///   copy of it kept for later products (`PackedWeights`).
+    ///   products of 9 to `avx512RowLimit` rows then use a packed copy of it kept for later
+    ///   products (`PackedWeights`), and outside gradient recording, products of 1–8 rows its
+    ///   panel copy.
     public static func multiply(
         _ a: UnsafePointer<Float>, transposeA: Bool,
         _ b: UnsafePointer<Float>, transposeB: Bool,
@@ -67,7 +68,7 @@ public enum GEMM {
             if !accumulate { c.update(repeating: 0, count: m * n) }
             return
         }
-        if let weight, transposeB, m > rowKernelLimit, m <= avx512RowLimit, usesAVX512Kernels, !Autograd.isRecording,
+        if let weight, transposeB, m > rowKernelLimit, m <= avx512RowLimit, usesAVX512Kernels,
            weight.pointer == UnsafeMutablePointer(mutating: b), let packed = PackedWeights.copy(of: weight, n: n, k: k) {
             let parts = m * n * k >= rowKernelSplitWork ? threadCount : 1
             parley_sgemm_packed_weights(transposeA ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k),

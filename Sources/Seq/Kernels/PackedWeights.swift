@@ -1,16 +1,19 @@
 import CKernels
 import Foundation
 
-/// Weight matrices kept packed for decoding's products of a few dozen rows.
+/// Weight matrices kept packed for products of a few dozen rows that recur.
 ///
 /// A decoder multiplies the same weights by a few dozen rows at every step (a share of 16
-/// sentences in greedy search, 80 hypotheses in beam search). The few-row kernel reads a weight in
-/// place at about 60 % of the FMA peak; the packed kernel runs at about 85 % but must pack the
-/// weight first, which costs as much as multiplying it by 32 rows. So the first such product on a
-/// parameter's weight, outside gradient recording, packs it (`parley_pack_weights`) and keeps the
-/// copy with the weight's storage; later products reuse it (`parley_sgemm_packed_weights`) until
-/// a write to any parameter makes every copy stale. Training records gradients and never uses
-/// them; a translating process keeps one copy of each decoder weight besides the weight.
+/// sentences in greedy search, 80 hypotheses in beam search), and so does a recurrent model's
+/// training step, once per time step for the batch. The few-row kernel reads a weight in place at
+/// about 60 % of the FMA peak; the packed kernel runs at about 85 % but must pack the weight
+/// first, which costs as much as multiplying it by 32 rows. So the first such product on a
+/// parameter's weight packs it (`parley_pack_weights`) and keeps the copy with the weight's
+/// storage; later products reuse it (`parley_sgemm_packed_weights`) until a write to any
+/// parameter makes every copy stale. A translating process keeps one copy of each decoder weight
+/// besides the weight; a training process re-makes the copies of its recurrent weights once per
+/// optimiser step and uses each for every time step of the batch (a Bahdanau step of 64 pairs
+/// multiplies the decoder's LSTM weights by 64 rows 20 times).
 ///
 /// Products of one to eight rows (a sentence decoded alone, greedily or in a beam), including
 /// the fused Transformer step's, read their weights from a second kind of copy,
