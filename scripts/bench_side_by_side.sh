@@ -13,6 +13,9 @@
 #   TABLE_ONLY  set to print the table from an existing OUT without running anything
 #   NO_BF16     set to skip Parley's batch-1 runs on bfloat16 weights (rows marked [bfloat16 weights]:
 #               reduced precision, compare with CT2 int8 as much as with CT2 float32)
+#   CT2_ONE_THREAD  set to also run CTranslate2 float32/int8 on one thread (a copy of bench_ct2.py
+#               with THREADS = 1; extra columns): on guests where its two-thread team collapses
+#               (2026-12-02, an Intel guest: 6–7 sentences/s at greedy b1 against 48 on one thread)
 # Needs: pip install -r $PEER_DIR/requirements.txt; a release build (swift build -c release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +51,14 @@ if [[ -z ${TABLE_ONLY:-} ]]; then   # TABLE_ONLY=1: only the table, from an exis
 : >"$OUT"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 [[ " $MODELS " == *" transformer "* ]] && (cd "$PEER_DIR" && $PY bench_ct2.py --part build >/dev/null 2>&1)
+if [[ -n ${CT2_ONE_THREAD:-} ]]; then   # the same script and converted models, one thread
+  ONE_THREAD_DIR=$(mktemp -d)
+  cp "$PEER_DIR"/*.py "$ONE_THREAD_DIR"/
+  ln -s "$PEER_DIR/models" "$ONE_THREAD_DIR/models"
+  sed -i 's/^THREADS = 2$/THREADS = 1/' "$ONE_THREAD_DIR/bench_ct2.py"
+  grep -q '^THREADS = 1$' "$ONE_THREAD_DIR/bench_ct2.py" ||
+    { echo "bench_ct2.py no longer sets THREADS = 2; cannot make its one-thread copy" >&2; exit 1; }
+fi
 for pass in $(seq 1 "$PASSES"); do
   for m in $MODELS; do
     echo "== pass $pass: $m ($(date +%T), load $(cut -d' ' -f1 /proc/loadavg))" >&2
@@ -67,6 +78,9 @@ for pass in $(seq 1 "$PASSES"); do
   done
   if [[ " $MODELS " == *" transformer "* ]]; then
     (cd "$PEER_DIR" && $PY bench_ct2.py --part ct2 --decode-time "$DECODE_T" 2>/dev/null) | tag "$pass" ct2 >>"$OUT"
+    if [[ -n ${CT2_ONE_THREAD:-} ]]; then
+      (cd "$ONE_THREAD_DIR" && $PY bench_ct2.py --part ct2 --decode-time "$DECODE_T" 2>/dev/null) | tag "$pass" ct2 >>"$OUT"
+    fi
   fi
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
@@ -78,6 +92,8 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 def key(r):
     model = "transformer" if r["side"] == "ct2" else r["model"]
     side = r["side"] + ("-" + r["compute_type"] if r["side"] == "ct2" else "")
+    if r["side"] == "ct2" and r.get("threads") == 1:
+        side += "-1t"
     return (model, r["measure"], r.get("beam", 0), r.get("batch", 64), side)
 vals = {}
 for r in rows:
@@ -105,8 +121,13 @@ measures = ["train tok/s", "peak RSS MiB", "RSS growth MiB", "greedy b1 sent/s",
             "beam5 b1 sent/s", "beam5 b32 sent/s",
             "greedy b1 sent/s [bfloat16 weights]", "greedy b1 ceiling (20 x weight floor) [bfloat16 weights]",
             "beam5 b1 sent/s [bfloat16 weights]"]
-print(f"| model | measure | Parley | PyTorch | Parley/PyTorch | CT2 fp32 | Parley/CT2 fp32 | CT2 int8 | Parley/CT2 int8 |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+peers = ["torch", "ct2-float32", "ct2-int8"]
+header = "| model | measure | Parley | PyTorch | Parley/PyTorch | CT2 fp32 | Parley/CT2 fp32 | CT2 int8 | Parley/CT2 int8 |"
+if any(k[4].endswith("-1t") for k in med):
+    peers += ["ct2-float32-1t", "ct2-int8-1t"]
+    header += " CT2 fp32 1 thread | Parley/CT2 fp32 1 thread | CT2 int8 1 thread | Parley/CT2 int8 1 thread |"
+print(header)
+print("|---|---|" + "---:|" * (1 + 2 * len(peers)))
 for model in ("rnn", "bahdanau", "transformer"):
     for m in measures:
         p = med.get((model, m, "", "", "parley"))
@@ -115,7 +136,7 @@ for model in ("rnn", "bahdanau", "transformer"):
         cells = [f"{p:,.1f}"]
         # A bfloat16 row is set against the peers' runs of the same case, at their precision.
         peer_measure = m.split(" [")[0]
-        for side in ("torch", "ct2-float32", "ct2-int8"):
+        for side in peers:
             q = med.get((model, peer_measure, "", "", side))
             cells += [f"{q:,.1f}", f"{p / q:.2f}x"] if q else ["–", "–"]
         print(f"| {model} | {m} | " + " | ".join(cells) + " |")
