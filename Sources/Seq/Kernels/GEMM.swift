@@ -12,8 +12,8 @@ import Glibc
 ///
 /// Five paths, by shape:
 /// - a parameter's weight as `Bᵀ` times 9–80 rows (batched decoding; a recurrent model's time
-///   steps in training): the weight's packed copy, made by the first such product (in training,
-///   the second) and kept until a parameter is written (`PackedWeights`);
+///   steps in training): the weight's packed copy, made by the first such product and kept until
+///   a parameter is written (`PackedWeights`);
 /// - a parameter's weight as `Bᵀ` times 1–8 rows outside gradient recording (decoding one
 ///   sentence multiplies a 1×512 row by a 512×2048 matrix): the weight's copy in 64-column
 ///   k-major panels (`PackedWeights.panels`, float32 or bfloat16), whole panels split over the
@@ -69,8 +69,7 @@ public enum GEMM {
             return
         }
         if let weight, transposeB, m > rowKernelLimit, m <= avx512RowLimit, usesAVX512Kernels,
-           weight.pointer == UnsafeMutablePointer(mutating: b),
-           let packed = PackedWeights.copy(of: weight, n: n, k: k, onSecondUse: Autograd.isRecording) {
+           weight.pointer == UnsafeMutablePointer(mutating: b), let packed = PackedWeights.copy(of: weight, n: n, k: k) {
             let parts = m * n * k >= rowKernelSplitWork ? threadCount : 1
             parley_sgemm_packed_weights(transposeA ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k),
                                         b, packed, c, Int32(n), accumulate ? 1 : 0, Int32(parts))

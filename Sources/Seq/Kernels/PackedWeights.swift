@@ -12,9 +12,8 @@ import Foundation
 /// storage; later products reuse it (`parley_sgemm_packed_weights`) until a write to any
 /// parameter makes every copy stale. A translating process keeps one copy of each decoder weight
 /// besides the weight; a training process re-makes the copies of its recurrent weights once per
-/// optimiser step, on a weight's second product after it, and uses each for the remaining time
-/// steps of the batch (a Bahdanau step of 64 pairs multiplies the decoder's LSTM weights by 64
-/// rows 20 times); a weight multiplied once per step is never packed.
+/// optimiser step and uses each for every time step of the batch (a Bahdanau step of 64 pairs
+/// multiplies the decoder's LSTM weights by 64 rows 20 times).
 ///
 /// Products of one to eight rows (a sentence decoded alone, greedily or in a beam), including
 /// the fused Transformer step's, read their weights from a second kind of copy,
@@ -83,21 +82,8 @@ public enum PackedWeights {
 
     /// The packed copy of `weight` seen as `[n, k]`, made now if it has none from this generation;
     /// `nil` when `weight` is not a parameter's.
-    ///
-    /// - Parameter onSecondUse: make the copy only on the second request of this generation (the
-    ///   first gets `nil`). Packing costs as much as a 32-row product, so it pays for a weight used
-    ///   again before the next write (a recurrent model's time steps), not for one product per
-    ///   optimiser step (a layer trained on a small batch).
-    static func copy(of weight: TensorStorage, n: Int, k: Int, onSecondUse: Bool = false) -> UnsafePointer<Float>? {
-        if onSecondUse {
-            lock.lock()
-            let current = weight.packedCopies.contains { $0.layout == .tiles && $0.generation == generation }
-            let first = !current && weight.firstTiledRequest != generation
-            if first { weight.firstTiledRequest = generation }
-            lock.unlock()
-            if first { return nil }
-        }
-        return copy(of: weight, n: n, k: k, layout: .tiles, precision: .float32)
+    static func copy(of weight: TensorStorage, n: Int, k: Int) -> UnsafePointer<Float>? {
+        copy(of: weight, n: n, k: k, layout: .tiles, precision: .float32)
     }
 
     /// The copy of `weight` seen as `[n, k]` in 64-column panels at its parameter's precision, made

@@ -43,9 +43,6 @@ public final class TensorStorage {
     var isWeight = false
     /// Those copies, at most one per layout.
     var packedCopies: [PackedWeights.Copy] = []
-    /// The weights' generation in which a recorded product first asked for a tiled copy
-    /// (`PackedWeights.copy(of:n:k:reused:)`): training packs a weight on its second product.
-    var firstTiledRequest: Int?
     /// The precision of its panel copy (`Parameter.panelPrecision`).
     var panelPrecision = PackedWeights.Precision.float32
 
