@@ -28,8 +28,11 @@ OUT=${OUT:-bench-side-by-side.jsonl}
 PY=${PYTHON:-python3}
 SCRATCH=${SCRATCH_PATH:-.build}
 
+scratch_dirs=()   # copies of the peer scripts made below, removed on exit
+trap 'rm -rf "${scratch_dirs[@]}"' EXIT
 if [[ ! -w $PEER_DIR ]]; then
   work=$(mktemp -d)
+  scratch_dirs+=("$work")
   cp "$PEER_DIR"/*.py "$work"/
   [[ -d $PEER_DIR/models ]] && cp -r "$PEER_DIR/models" "$work"/
   PEER_DIR=$work
@@ -51,8 +54,9 @@ if [[ -z ${TABLE_ONLY:-} ]]; then   # TABLE_ONLY=1: only the table, from an exis
 : >"$OUT"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 [[ " $MODELS " == *" transformer "* ]] && (cd "$PEER_DIR" && $PY bench_ct2.py --part build >/dev/null 2>&1)
-if [[ -n ${CT2_ONE_THREAD:-} ]]; then   # the same script and converted models, one thread
+if [[ -n ${CT2_ONE_THREAD:-} && " $MODELS " == *" transformer "* ]]; then   # the same script and models, one thread
   ONE_THREAD_DIR=$(mktemp -d)
+  scratch_dirs+=("$ONE_THREAD_DIR")
   cp "$PEER_DIR"/*.py "$ONE_THREAD_DIR"/
   ln -s "$PEER_DIR/models" "$ONE_THREAD_DIR/models"
   sed -i 's/^THREADS = 2$/THREADS = 1/' "$ONE_THREAD_DIR/bench_ct2.py"
