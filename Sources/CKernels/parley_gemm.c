@@ -22,12 +22,15 @@
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define AVX512 __attribute__((target("avx512f,fma,avx2")))
 
 enum { MR = 12, NR = 32, KC = 256, MC = 192, NC = 4096 };
+/* Products whose C is at least this large are stored with non-temporal stores (parley_sgemm_avx512). */
+#define STREAMING_BYTES (16L << 20)
 
 /* Sixteen rows of 16 floats transposed in registers: r[j] becomes what was column j. Four rounds
  * of shuffles (pairs of floats, pairs of pairs, then 128-bit lanes twice), 64 in all for 256
@@ -123,10 +126,12 @@ static AVX512 void pack_b(const float *b, int ldb, int trans, int depth, int col
  * and `prefetch` (steps of the B panel to fetch ahead, 0 for none) are literals at every call;
  * with the inner loops unrolled in full the tile stays in registers (left to its own choice,
  * clang kept the 12×32 tile in memory and ran at half the speed). B is loaded unaligned: the
- * weights packed for decoding live in the engine's buffer pool (16-byte aligned). */
+ * weights packed for decoding live in the engine's buffer pool (16-byte aligned). With `streams`
+ * set, a tile that is written rather than added to goes to memory with non-temporal stores
+ * (whole, 64-byte aligned vectors; the rest as usual). */
 static inline __attribute__((always_inline)) AVX512
 void micro_kernel(const float *ap, const float *bp, int depth, float *c, int ldc, int rows, int cols,
-                  int accumulate, const int tall, const int vectors, const int prefetch) {
+                  int accumulate, int streams, const int tall, const int vectors, const int prefetch) {
     __m512 acc[12][3];
     for (int i = 0; i < tall; i++)
         for (int v = 0; v < vectors; v++) acc[i][v] = _mm512_setzero_ps();
@@ -154,7 +159,10 @@ void micro_kernel(const float *ap, const float *bp, int depth, float *c, int ldc
         for (int v = 0; v < vectors; v++) {
             __m512 x = acc[i][v];
             if (accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(masks[v], row + 16 * v));
-            _mm512_mask_storeu_ps(row + 16 * v, masks[v], x);
+            if (streams && !accumulate && masks[v] == 0xFFFF && ((uintptr_t)(row + 16 * v) & 63) == 0)
+                _mm512_stream_ps(row + 16 * v, x);
+            else
+                _mm512_mask_storeu_ps(row + 16 * v, masks[v], x);
         }
     }
 }
@@ -163,7 +171,7 @@ void micro_kernel(const float *ap, const float *bp, int depth, float *c, int ldc
 static AVX512
 void gemm_serial(int trans_a, int trans_b, int m, int n, int k,
                  const float *a, int lda, const float *b, int ldb,
-                 float *c, int ldc, int accumulate, float *packed_a, float *packed_b) {
+                 float *c, int ldc, int accumulate, int streams, float *packed_a, float *packed_b) {
     for (int jc = 0; jc < n; jc += NC) {
         int cols = n - jc < NC ? n - jc : NC;
         for (int pc = 0; pc < k; pc += KC) {
@@ -180,7 +188,7 @@ void gemm_serial(int trans_a, int trans_b, int m, int n, int k,
                         micro_kernel(packed_a + (long)ir * depth, bp, depth,
                                      c + (long)(ic + ir) * ldc + jc + jr, ldc,
                                      rows - ir < MR ? rows - ir : MR, cols - jr < NR ? cols - jr : NR, add,
-                                     MR, NR / 16, 0);
+                                     streams, MR, NR / 16, 0);
                     }
                 }
             }
@@ -203,7 +211,7 @@ static void gemm_unpacked(int trans_a, int trans_b, int m, int n, int k,
 }
 
 typedef struct {
-    int trans_a, trans_b, m, n, k, lda, ldb, ldc, accumulate, parts, split_rows;
+    int trans_a, trans_b, m, n, k, lda, ldb, ldc, accumulate, parts, split_rows, streams;
     const float *a, *b;
     float *c;
 } gemm_job;
@@ -281,7 +289,8 @@ static void gemm_part(void *context, int part) {
         gemm_unpacked(job->trans_a, job->trans_b, rows, cols, job->k, a, job->lda, b, job->ldb, c, job->ldc, job->accumulate);
     else
         gemm_serial(job->trans_a, job->trans_b, rows, cols, job->k, a, job->lda, b, job->ldb, c, job->ldc, job->accumulate,
-                    packed_a, packed_b);
+                    job->streams, packed_a, packed_b);
+    if (job->streams) _mm_sfence();   /* the non-temporal stores are visible before the part is reported done */
 }
 
 int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
@@ -293,7 +302,12 @@ int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
             for (int i = 0; i < m; i++) memset(c + (long)i * ldc, 0, sizeof(float) * n);
         return 0;
     }
-    gemm_job job = {trans_a, trans_b, m, n, k, lda, ldb, ldc, accumulate, parts < 1 ? 1 : parts, 0, a, b, c};
+    gemm_job job = {trans_a, trans_b, m, n, k, lda, ldb, ldc, accumulate, parts < 1 ? 1 : parts, 0, 0, a, b, c};
+    /* A product too large to stay in cache (the logits of a training batch: 1280 × 8000 floats,
+     * 41 MB) is written past the caches: a plain store first reads each line of C from memory,
+     * which measured 1.25× slower for 1280 × 8000 × 256 on two Ice Lake cores. Smaller products
+     * keep plain stores, so that what reads C next finds it in cache. */
+    job.streams = (long)m * n * (long)sizeof(float) >= STREAMING_BYTES;
     /* Split the longer side, so each thread's band still fills whole tiles. */
     job.split_rows = (m + MR - 1) / MR >= (n + NR - 1) / NR;
     parley_pool_run(job.parts, gemm_part, &job);
@@ -354,7 +368,7 @@ static AVX512 void packed_weights_part(void *context, int part) {
                 micro_kernel(packed_a + (long)ir * depth, slice + (long)jr * depth, depth,
                              job->c + (long)ir * job->ldc + jr, job->ldc,
                              m - ir < WMR ? m - ir : WMR, end - jr < WNR ? end - jr : WNR,
-                             job->accumulate || pc > 0, WMR, WNR / 16, PREFETCH_STEPS);
+                             job->accumulate || pc > 0, 0, WMR, WNR / 16, PREFETCH_STEPS);
     }
 }
 

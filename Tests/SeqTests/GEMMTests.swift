@@ -120,6 +120,50 @@ struct GEMMTests {
         }
     }
 
+    @Test("products too large to stay in cache (stored past the caches) equal a double-precision reference, on aligned and unaligned rows, written and accumulated")
+    func largeProducts() throws {
+        try #require(GEMM.usesAVX512Kernels, "the packed kernel needs AVX-512")
+        let random = RandomGenerator(seed: 17)
+        // 140 × 30,017 floats is just over 16 MiB; both sides ragged against the 12×32 tile.
+        let m = 140, n = 30_017, k = 24
+        let a = (0..<(m * k)).map { _ in random.uniform(-1, 1) }
+        let b = (0..<(n * k)).map { _ in random.uniform(-1, 1) }
+        let start = (0..<(m * n)).map { _ in random.uniform(-1, 1) }
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: (m * n + 16) * MemoryLayout<Float>.stride, alignment: 64)
+        defer { raw.deallocate() }
+        let buffer = raw.bindMemory(to: Float.self, capacity: m * n + 16)
+        for (transposeA, transposeB) in [(false, true), (true, false)] {
+            // Offset 0: every row of C starts on a cache line (n·4 bytes is not a multiple of 64,
+            // so later rows do not: both store paths run); offset 1: none does at the start.
+            for offset in [0, 1] {
+                for accumulate in [false, true] {
+                    let c = buffer + offset
+                    if accumulate { c.update(from: start, count: m * n) } else { c.update(repeating: .nan, count: m * n) }
+                    a.withUnsafeBufferPointer { a in
+                        b.withUnsafeBufferPointer { b in
+                            GEMM.multiply(a.baseAddress!, transposeA: transposeA, b.baseAddress!, transposeB: transposeB,
+                                          into: c, m: m, n: n, k: k, accumulate: accumulate)
+                        }
+                    }
+                    var worst = 0.0
+                    for i in stride(from: 0, to: m, by: 3) {   // rows of every alignment, a third of the cost
+                        for j in 0..<n {
+                            var expected = accumulate ? Double(start[i * n + j]) : 0
+                            for p in 0..<k {
+                                let x = transposeA ? a[p * m + i] : a[i * k + p]
+                                let y = transposeB ? b[j * k + p] : b[p * n + j]
+                                expected += Double(x) * Double(y)
+                            }
+                            worst = max(worst, abs(Double(c[i * n + j]) - expected) / (1 + abs(expected)))
+                        }
+                    }
+                    #expect(!worst.isNaN && worst < 2e-5,
+                            "transposeA \(transposeA) transposeB \(transposeB) offset \(offset) accumulate \(accumulate): relative error \(worst)")
+                }
+            }
+        }
+    }
+
     @Test("few-row products equal a double-precision reference on every kernel path")
     func fewRowProducts() {
         let paths = GEMM.usesAVX512Kernels ? [true, false] : [false]

@@ -111,6 +111,10 @@ enum BufferPool {
                 return (pointer, capacity)
             }
             lock.unlock()
+            // Cache-line aligned, so that a product's rows start on a line (the GEMM's
+            // non-temporal stores need it; a plain allocation of this size is 16-byte aligned).
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<Float>.stride, alignment: 64)
+            return (raw.bindMemory(to: Float.self, capacity: capacity), capacity)
         }
         return (.allocate(capacity: capacity), capacity)
     }
