@@ -1,3 +1,4 @@
+import Foundation
 import Seq
 import TestSupport
 import Testing
@@ -215,6 +216,33 @@ struct GradientTests {
             counted += 1
         }
         #expect(abs(fused - composed / Float(counted)) < 1e-5)
+    }
+
+    @Test("the fused cross-entropy's own gradient (upstream 1, written in the forward pass) is (softmax − smoothed one-hot) / counted rows")
+    func crossEntropyGradientAtTheLoss() {
+        // Rows wider than a vector, a padding row, and a large logit (the shift must hold).
+        let rows = 4, classes = 37, smoothing: Float = 0.1
+        var values = randomTensor([rows, classes], in: -5...5, seed: 41).scalars
+        values[2 * classes + 4] = 60
+        let targets = [5, 0, 4, 36]  // 0 is padding
+        let logits = Parameter(Tensor(shape: [rows, classes], scalars: values))
+        Tensor.crossEntropy(logits: logits.value, targets: targets, labelSmoothing: smoothing, ignoredIndex: 0).backward()
+        let gradient = logits.gradient.scalars
+        var worst = 0.0
+        for r in 0..<rows {
+            let row = values[(r * classes)..<((r + 1) * classes)].map(Double.init)
+            let top = row.max()!
+            let total = row.reduce(0) { $0 + exp($1 - top) }
+            for v in 0..<classes {
+                var expected = 0.0
+                if targets[r] != 0 {
+                    let q = Double(smoothing) / Double(classes) + (v == targets[r] ? 1 - Double(smoothing) : 0)
+                    expected = (exp(row[v] - top) / total - q) / 3   // three counted rows
+                }
+                worst = max(worst, abs(Double(gradient[r * classes + v]) - expected))
+            }
+        }
+        #expect(worst < 1e-6, "largest difference \(worst)")
     }
 
     @Test("a chain through several operations and a shared input")

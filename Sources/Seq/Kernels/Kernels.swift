@@ -20,6 +20,12 @@ enum Kernels {
         for i in 0..<count { y[i] += alpha * x[i] }
     }
 
+    /// `y = y · scale + shift`, in place.
+    @inline(__always)
+    static func scaleAndShift(_ y: UnsafeMutablePointer<Float>, scale: Float, shift: Float, count: Int) {
+        for i in 0..<count { y[i] = y[i] * scale + shift }
+    }
+
     /// The dot product of two vectors, accumulated in 16 lanes.
     @inline(__always)
     static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
