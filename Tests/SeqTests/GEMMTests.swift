@@ -6,7 +6,7 @@ import Testing
 /// The few-row kernels (decoding multiplies 1–8 rows by weight matrices) against a
 /// double-precision reference, on both the AVX-512 kernel and the portable path, with lengths
 /// that are and are not multiples of the vector width.
-@Suite("Matrix products")
+@Suite("Matrix products", .serialized)   // two tests switch the AVX-512 kernels off for a while
 struct GEMMTests {
     static let shapes: [(m: Int, n: Int, k: Int)] = {
         var shapes: [(m: Int, n: Int, k: Int)] = []

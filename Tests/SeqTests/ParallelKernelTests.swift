@@ -52,6 +52,18 @@ struct ParallelKernelTests {
         expectSplitInvariant("cross-entropy", [x]) {
             Tensor.crossEntropy(logits: $0[0], targets: targets, labelSmoothing: 0.1, ignoredIndex: 0)
         }
+        // Copies split by runs of the last axis, each share starting mid-way through the others.
+        let heads = randomTensor([6, 50, 4, 48], seed: 7)
+        expectSplitInvariant("permute", [heads]) { $0[0].permuted([0, 2, 1, 3]) * 2 + $0[0].permuted([2, 0, 3, 1]).permuted([1, 0, 3, 2]) }
+        // Bias rows copied, the bias gradient summed by bands of columns, the weight gradient
+        // accumulated in place; an input used twice gathers two gradients.
+        let weight = randomTensor([256, 512], seed: 8), shared = randomTensor([512, 200], seed: 9)
+        expectSplitInvariant("affine", [x, weight, row.sliced(axis: 0, 0..<256)]) {
+            Tensor.affine($0[0], weight: $0[1], bias: $0[2]) * 2 + Tensor.affine($0[0], weight: $0[1], bias: $0[2])
+        }
+        expectSplitInvariant("shared weight", [x.reshaped([3, 100, 512]), shared]) { Tensor.matmul($0[0], $0[1]) + $0[0].sliced(axis: 2, 0..<200) }
+        // The same mask whatever the split (it is drawn by element index).
+        expectSplitInvariant("dropout", [x]) { $0[0].dropout(probability: 0.3, generator: RandomGenerator(seed: 10)) }
     }
 
     @Test("Adam takes the same step on one thread and on two")

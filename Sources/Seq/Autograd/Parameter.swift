@@ -59,7 +59,8 @@ public final class Parameter {
 
     func accumulateGradient(_ incoming: Tensor) {
         precondition(incoming.shape == shape, "gradient of shape \(incoming.shape) for parameter of shape \(shape)")
-        Kernels.add(incoming.storage.pointer, into: gradientStorage.pointer, count: count)
+        let x = incoming.storage.pointer, y = gradientStorage.pointer
+        Parallel.forEachPart(units: count) { part in Kernels.add(x + part.lowerBound, into: y + part.lowerBound, count: part.count) }
     }
 
     /// Moves value and gradient into views of the given flat buffers (contents preserved).

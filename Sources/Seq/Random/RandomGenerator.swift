@@ -45,6 +45,19 @@ public final class RandomGenerator: RandomNumberGenerator {
     @inline(__always)
     public func nextUnit() -> Float { Float(next() >> 40) * (1.0 / 16_777_216) }
 
+    /// The `index`-th float of a stream named by `key` (one `next()`), uniformly in `[0, 1)` with
+    /// 24 random bits: the SplitMix64 finaliser of `key + index·γ`. Any element can be drawn
+    /// on its own, so threads can fill shares of a large tensor and get the same values as one
+    /// thread would.
+    @inline(__always)
+    public static func unit(key: UInt64, index: Int) -> Float {
+        var z = key &+ UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Float(z >> 40) * (1.0 / 16_777_216)
+    }
+
     /// A float uniformly in `[low, high)`.
     public func uniform(_ low: Float, _ high: Float) -> Float { low + (high - low) * nextUnit() }
 

@@ -44,11 +44,29 @@ enum Broadcasting {
         let rank = shape.count
         guard rank > 0 else { body(0, 0, 0, 1, 0, 0); return }
         let inner = shape[rank - 1]
-        let rows = shape.reduce(1, *) / Swift.max(inner, 1)
-        if inner == 0 { return }
+        forEachRow(shape: shape, aStrides: aStrides, bStrides: bStrides, rows: 0..<(shape.reduce(1, *) / Swift.max(inner, 1)), body)
+    }
+
+    /// `forEachRow` over the runs numbered `rows` only (a share of the work for one thread).
+    static func forEachRow(
+        shape: [Int], aStrides: [Int], bStrides: [Int], rows: Range<Int>,
+        _ body: (Int, Int, Int, Int, Int, Int) -> Void
+    ) {
+        let rank = shape.count
+        guard rank > 0 else { if !rows.isEmpty { body(0, 0, 0, 1, 0, 0) }; return }
+        let inner = shape[rank - 1]
+        if inner == 0 || rows.isEmpty { return }
+        // The multi-index of the first run, and the offsets it starts at.
         var index = [Int](repeating: 0, count: rank - 1)
         var aOffset = 0, bOffset = 0
-        for row in 0..<rows {
+        var remainder = rows.lowerBound
+        for axis in stride(from: rank - 2, through: 0, by: -1) where shape[axis] > 0 {
+            index[axis] = remainder % shape[axis]
+            remainder /= shape[axis]
+            aOffset += index[axis] * aStrides[axis]
+            bOffset += index[axis] * bStrides[axis]
+        }
+        for row in rows {
             body(row * inner, aOffset, bOffset, inner, aStrides[rank - 1], bStrides[rank - 1])
             // Advance the multi-index over the leading axes.
             var axis = rank - 2
@@ -77,7 +95,13 @@ extension Tensor {
         if targetCount == 1 {
             out[0] = Kernels.sum(source, count: count)
         } else if let block = Broadcasting.trailingBlock(target, in: shape) {
-            for start in stride(from: 0, to: count, by: block) { Kernels.add(source + start, into: out, count: block) }
+            // A bias's gradient: each thread sums a band of the columns over every row, in row order.
+            let rows = count / block
+            Parallel.forEachPart(units: block, costPerUnit: rows) { columns in
+                for start in stride(from: 0, to: count, by: block) {
+                    Kernels.add(source + start + columns.lowerBound, into: out + columns.lowerBound, count: columns.count)
+                }
+            }
         } else {
             let strides = Broadcasting.strides(of: target, in: shape)
             Broadcasting.forEachRow(shape: shape, aStrides: strides, bStrides: strides) { o, t, _, inner, tStride, _ in

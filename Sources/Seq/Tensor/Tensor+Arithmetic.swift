@@ -109,6 +109,7 @@ extension Tensor {
     mutating func addInPlace(_ other: Tensor) {
         precondition(shape == other.shape, "addInPlace: \(shape) vs \(other.shape)")
         makeUnique()
-        Kernels.add(other.storage.pointer, into: storage.pointer, count: count)
+        let x = other.storage.pointer, y = storage.pointer
+        Parallel.forEachPart(units: count) { part in Kernels.add(x + part.lowerBound, into: y + part.lowerBound, count: part.count) }
     }
 }

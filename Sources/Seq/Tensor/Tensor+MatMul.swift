@@ -10,17 +10,28 @@ extension Tensor {
         let av = a.detached(), bv = b.detached()
         // A shared operand's gradient sums over the batch of products it took part in.
         let aShared = av.rank == 2 && bv.rank > 2, bShared = bv.rank == 2 && av.rank > 2
+        // A weight matrix (shared by the whole batch, or a plain product's): its gradient is the
+        // sum over the batch, and can go straight into the parameter.
+        let bParameter = bv.rank == 2 ? b.node?.parameter : nil
         return result.recorded(from: [a, b]) { g in
             let ga: Tensor? = a.requiresGradient
                 ? (transposeA
                     ? product(bv, g, transposeA: transposeB, transposeB: true, sumTo: aShared ? av.shape : nil)
                     : product(g, bv, transposeA: false, transposeB: !transposeB, sumTo: aShared ? av.shape : nil))
                 : nil
-            let gb: Tensor? = b.requiresGradient
-                ? (transposeB
+            var gb: Tensor?
+            if let bParameter {
+                // A weight: its gradient accumulates in place (no zeroed temporary, no second pass).
+                if transposeB {
+                    addProducts(g, av, transposeA: true, transposeB: transposeA, toGradientOf: bParameter)
+                } else {
+                    addProducts(av, g, transposeA: !transposeA, transposeB: false, toGradientOf: bParameter)
+                }
+            } else if b.requiresGradient {
+                gb = transposeB
                     ? product(g, av, transposeA: true, transposeB: transposeA, sumTo: bShared ? bv.shape : nil)
-                    : product(av, g, transposeA: !transposeA, transposeB: false, sumTo: bShared ? bv.shape : nil))
-                : nil
+                    : product(av, g, transposeA: !transposeA, transposeB: false, sumTo: bShared ? bv.shape : nil)
+            }
             return [ga, gb]
         }
     }
@@ -39,19 +50,29 @@ extension Tensor {
         precondition(perRow || bias.shape == shape, "affine: bias \(bias.shape) is neither [\(outputs)] nor \(shape)")
         var result = Tensor(uninitialized: shape)
         let out = result.storage.pointer, b = bias.storage.pointer
-        if perRow {
-            for row in 0..<rows { (out + row * outputs).update(from: b, count: outputs) }
-        } else {
-            out.update(from: b, count: rows * outputs)
+        Parallel.forEachPart(units: rows, costPerUnit: outputs) { part in
+            if perRow {
+                for row in part { (out + row * outputs).update(from: b, count: outputs) }
+            } else {
+                (out + part.lowerBound * outputs).update(from: b + part.lowerBound * outputs, count: part.count * outputs)
+            }
         }
         GEMM.multiply(x.storage.pointer, transposeA: false, weight.storage.pointer, transposeB: true,
                       into: out, m: rows, n: outputs, k: inputs, accumulate: true, weight: weight.storage)
         guard tracks([x, weight, bias]) else { return result }
         let xv = x.detached(), wv = weight.detached()
+        let weightParameter = weight.node?.parameter
         return result.recorded(from: [x, weight, bias]) { g in
-            [x.requiresGradient ? product(g, wv, transposeA: false, transposeB: false) : nil,
-             weight.requiresGradient ? product(g, xv, transposeA: true, transposeB: false, sumTo: wv.shape) : nil,
-             bias.requiresGradient ? g.summed(toShape: bias.shape) : nil]
+            var gw: Tensor?
+            if let weightParameter {
+                // A weight: its gradient accumulates in place (no zeroed temporary, no second pass).
+                addProducts(g, xv, transposeA: true, transposeB: false, toGradientOf: weightParameter)
+            } else if weight.requiresGradient {
+                gw = product(g, xv, transposeA: true, transposeB: false, sumTo: wv.shape)
+            }
+            return [x.requiresGradient ? product(g, wv, transposeA: false, transposeB: false) : nil,
+                    gw,
+                    bias.requiresGradient ? g.summed(toShape: bias.shape) : nil]
         }
     }
 
@@ -72,16 +93,8 @@ extension Tensor {
         let x = a.storage.pointer, y = b.storage.pointer
 
         if let sumTo {
-            var result = Tensor(zeros: sumTo)
-            if transposeA && !transposeB && aStride != 0 && bStride != 0 {
-                // Σᵢ aᵢᵀ·bᵢ is one product over the stacked rows of all the aᵢ and bᵢ.
-                GEMM.multiply(x, transposeA: true, y, transposeB: false, into: result.storage.pointer, m: m, n: n, k: k * batch)
-            } else {
-                for i in 0..<batch {
-                    GEMM.multiply(x + i * aStride, transposeA: transposeA, y + i * bStride, transposeB: transposeB,
-                                  into: result.storage.pointer, m: m, n: n, k: k, accumulate: i > 0)
-                }
-            }
+            var result = Tensor(uninitialized: sumTo)
+            sumOfProducts(a, b, transposeA: transposeA, transposeB: transposeB, into: result.storage.pointer, accumulate: false)
             return result
         }
 
@@ -102,5 +115,37 @@ extension Tensor {
             }
         }
         return result
+    }
+
+    /// Adds `Σᵢ op(aᵢ)·op(bᵢ)` over the batch axes (one product for matrices) to `parameter`'s
+    /// gradient, in place.
+    static func addProducts(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool, toGradientOf parameter: Parameter) {
+        sumOfProducts(a, b, transposeA: transposeA, transposeB: transposeB,
+                      into: parameter.gradientStorageView.pointer, accumulate: true)
+    }
+
+    /// `Σᵢ op(aᵢ)·op(bᵢ)` over the batch axes of `a` and `b` (which agree, or one has none),
+    /// written or added to `c`.
+    private static func sumOfProducts(
+        _ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool, into c: UnsafeMutablePointer<Float>, accumulate: Bool
+    ) {
+        let m = transposeA ? a.shape[a.rank - 1] : a.shape[a.rank - 2], k = transposeA ? a.shape[a.rank - 2] : a.shape[a.rank - 1]
+        let n = transposeB ? b.shape[b.rank - 2] : b.shape[b.rank - 1]
+        let batch = (a.rank > 2 ? a.shape : b.shape).dropLast(2).reduce(1, *)
+        let aStride = a.rank > 2 ? m * k : 0, bStride = b.rank > 2 ? k * n : 0
+        let x = a.storage.pointer, y = b.storage.pointer
+        if batch == 0 {
+            if !accumulate { c.update(repeating: 0, count: m * n) }
+            return
+        }
+        if transposeA && !transposeB && aStride != 0 && bStride != 0 {
+            // Σᵢ aᵢᵀ·bᵢ is one product over the stacked rows of all the aᵢ and bᵢ.
+            GEMM.multiply(x, transposeA: true, y, transposeB: false, into: c, m: m, n: n, k: k * batch, accumulate: accumulate)
+        } else {
+            for i in 0..<batch {
+                GEMM.multiply(x + i * aStride, transposeA: transposeA, y + i * bStride, transposeB: transposeB,
+                              into: c, m: m, n: n, k: k, accumulate: accumulate || i > 0)
+            }
+        }
     }
 }

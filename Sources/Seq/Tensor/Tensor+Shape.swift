@@ -24,11 +24,14 @@ extension Tensor {
         let readStrides = axes.map { sourceStrides[$0] }
         var result = Tensor(uninitialized: newShape)
         let x = storage.pointer, y = result.storage.pointer
-        Broadcasting.forEachRow(shape: newShape, aStrides: readStrides, bStrides: readStrides) { o, s, _, inner, stride, _ in
-            if stride == 1 {
-                (y + o).update(from: x + s, count: inner)
-            } else {
-                for j in 0..<inner { y[o + j] = x[s + j * stride] }
+        let inner = newShape.last ?? 1, runs = count / Swift.max(inner, 1)
+        Parallel.forEachPart(units: runs, costPerUnit: inner) { rows in
+            Broadcasting.forEachRow(shape: newShape, aStrides: readStrides, bStrides: readStrides, rows: rows) { o, s, _, inner, stride, _ in
+                if stride == 1 {
+                    (y + o).update(from: x + s, count: inner)
+                } else {
+                    for j in 0..<inner { y[o + j] = x[s + j * stride] }
+                }
             }
         }
         guard Tensor.tracks(self) else { return result }
