@@ -59,8 +59,7 @@ public final class Parameter {
 
     func accumulateGradient(_ incoming: Tensor) {
         precondition(incoming.shape == shape, "gradient of shape \(incoming.shape) for parameter of shape \(shape)")
-        let x = incoming.storage.pointer, y = gradientStorage.pointer
-        Parallel.forEachPart(units: count) { part in Kernels.add(x + part.lowerBound, into: y + part.lowerBound, count: part.count) }
+        Parallel.add(incoming.storage.pointer, into: gradientStorage.pointer, count: count)
     }
 
     /// Moves value and gradient into views of the given flat buffers (contents preserved).

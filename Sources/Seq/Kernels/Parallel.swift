@@ -29,6 +29,11 @@ public enum Parallel {
         forEachPart(units: units, parts: partCount(units: units, costPerUnit: costPerUnit)) { _, range in body(range) }
     }
 
+    /// `y += x` over `count` elements, in shares over the team (a gradient added to another).
+    static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        forEachPart(units: count) { part in Kernels.add(x + part.lowerBound, into: y + part.lowerBound, count: part.count) }
+    }
+
     /// The number of parts `forEachPart` uses, for callers that keep per-part partial sums.
     static func partCount(units: Int, costPerUnit: Int = 1) -> Int {
         Swift.max(1, Swift.min(GEMM.threadCount, units, units * Swift.max(costPerUnit, 1) / minimumWorkPerPart))

@@ -43,8 +43,7 @@ extension Tensor {
         // upstream gradient of 1 (the backward pass rescales it otherwise). Computing it later
         // meant reading the logits (41 MB for a training batch over 8,000 words) a second time
         // and zeroing the gradient first.
-        let tracked = tracks(logits)
-        let gradient: Tensor? = tracked ? Tensor(uninitialized: logits.shape) : nil
+        let gradient: Tensor? = tracks(logits) ? Tensor(uninitialized: logits.shape) : nil
         let d = gradient?.storage.pointer
         // Rows are split over the threads; each part sums its own rows' losses.
         let parts = Parallel.partCount(units: rows, costPerUnit: classes)

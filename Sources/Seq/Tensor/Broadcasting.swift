@@ -41,10 +41,8 @@ enum Broadcasting {
         shape: [Int], aStrides: [Int], bStrides: [Int],
         _ body: (Int, Int, Int, Int, Int, Int) -> Void
     ) {
-        let rank = shape.count
-        guard rank > 0 else { body(0, 0, 0, 1, 0, 0); return }
-        let inner = shape[rank - 1]
-        forEachRow(shape: shape, aStrides: aStrides, bStrides: bStrides, rows: 0..<(shape.reduce(1, *) / Swift.max(inner, 1)), body)
+        let runs = shape.reduce(1, *) / Swift.max(shape.last ?? 1, 1)   // a scalar is one run
+        forEachRow(shape: shape, aStrides: aStrides, bStrides: bStrides, rows: 0..<runs, body)
     }
 
     /// `forEachRow` over the runs numbered `rows` only (a share of the work for one thread).

@@ -109,7 +109,6 @@ extension Tensor {
     mutating func addInPlace(_ other: Tensor) {
         precondition(shape == other.shape, "addInPlace: \(shape) vs \(other.shape)")
         makeUnique()
-        let x = other.storage.pointer, y = storage.pointer
-        Parallel.forEachPart(units: count) { part in Kernels.add(x + part.lowerBound, into: y + part.lowerBound, count: part.count) }
+        Parallel.add(other.storage.pointer, into: storage.pointer, count: count)
     }
 }

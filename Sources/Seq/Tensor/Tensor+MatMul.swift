@@ -11,7 +11,7 @@ extension Tensor {
         // A shared operand's gradient sums over the batch of products it took part in.
         let aShared = av.rank == 2 && bv.rank > 2, bShared = bv.rank == 2 && av.rank > 2
         // A weight matrix (shared by the whole batch, or a plain product's): its gradient is the
-        // sum over the batch, and can go straight into the parameter.
+        // sum over the batch, and goes straight into the parameter (`operandGradient`).
         let bParameter = bv.rank == 2 ? b.node?.parameter : nil
         return result.recorded(from: [a, b]) { g in
             let ga: Tensor? = a.requiresGradient
@@ -19,19 +19,13 @@ extension Tensor {
                     ? product(bv, g, transposeA: transposeB, transposeB: true, sumTo: aShared ? av.shape : nil)
                     : product(g, bv, transposeA: false, transposeB: !transposeB, sumTo: aShared ? av.shape : nil))
                 : nil
-            var gb: Tensor?
-            if let bParameter {
-                // A weight: its gradient accumulates in place (no zeroed temporary, no second pass).
-                if transposeB {
-                    addProducts(g, av, transposeA: true, transposeB: transposeA, toGradientOf: bParameter)
-                } else {
-                    addProducts(av, g, transposeA: !transposeA, transposeB: false, toGradientOf: bParameter)
-                }
-            } else if b.requiresGradient {
-                gb = transposeB
-                    ? product(g, av, transposeA: true, transposeB: transposeA, sumTo: bShared ? bv.shape : nil)
-                    : product(av, g, transposeA: !transposeA, transposeB: false, sumTo: bShared ? bv.shape : nil)
-            }
+            let gb: Tensor? = b.requiresGradient
+                ? (transposeB
+                    ? operandGradient(g, av, transposeA: true, transposeB: transposeA, sumTo: bShared ? bv.shape : nil,
+                                      parameter: bParameter)
+                    : operandGradient(av, g, transposeA: !transposeA, transposeB: false, sumTo: bShared ? bv.shape : nil,
+                                      parameter: bParameter))
+                : nil
             return [ga, gb]
         }
     }
@@ -63,16 +57,11 @@ extension Tensor {
         let xv = x.detached(), wv = weight.detached()
         let weightParameter = weight.node?.parameter
         return result.recorded(from: [x, weight, bias]) { g in
-            var gw: Tensor?
-            if let weightParameter {
-                // A weight: its gradient accumulates in place (no zeroed temporary, no second pass).
-                addProducts(g, xv, transposeA: true, transposeB: false, toGradientOf: weightParameter)
-            } else if weight.requiresGradient {
-                gw = product(g, xv, transposeA: true, transposeB: false, sumTo: wv.shape)
-            }
-            return [x.requiresGradient ? product(g, wv, transposeA: false, transposeB: false) : nil,
-                    gw,
-                    bias.requiresGradient ? g.summed(toShape: bias.shape) : nil]
+            [x.requiresGradient ? product(g, wv, transposeA: false, transposeB: false) : nil,
+             weight.requiresGradient
+                ? operandGradient(g, xv, transposeA: true, transposeB: false, sumTo: wv.shape, parameter: weightParameter)
+                : nil,
+             bias.requiresGradient ? g.summed(toShape: bias.shape) : nil]
         }
     }
 
@@ -117,11 +106,16 @@ extension Tensor {
         return result
     }
 
-    /// Adds `Σᵢ op(aᵢ)·op(bᵢ)` over the batch axes (one product for matrices) to `parameter`'s
-    /// gradient, in place.
-    static func addProducts(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool, toGradientOf parameter: Parameter) {
+    /// A product's gradient for one operand, `product(a, b, …, sumTo:)`; when the operand is a
+    /// parameter's weight matrix, the sum of products is instead added to the parameter's
+    /// gradient in place (no zeroed temporary, no second pass) and `nil` returned.
+    private static func operandGradient(
+        _ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool, sumTo: [Int]?, parameter: Parameter?
+    ) -> Tensor? {
+        guard let parameter else { return product(a, b, transposeA: transposeA, transposeB: transposeB, sumTo: sumTo) }
         sumOfProducts(a, b, transposeA: transposeA, transposeB: transposeB,
                       into: parameter.gradientStorageView.pointer, accumulate: true)
+        return nil
     }
 
     /// `Σᵢ op(aᵢ)·op(bᵢ)` over the batch axes of `a` and `b` (which agree, or one has none),
