@@ -13,16 +13,19 @@ extension Tensor {
         let n = Float(width)
         inverseDeviations.withUnsafeMutableBufferPointer { inverseDeviations in
             Parallel.forEachPart(units: rows, costPerUnit: width) { part in
+                // Row pointers, so that the loops index with `j` alone: indexed as `o + j`, each
+                // index carried an overflow check and the loops stayed scalar.
                 for r in part {
-                    let o = r * width
-                    let mean = Kernels.sum(x + o, count: width) / n
-                    for j in 0..<width { xhat[o + j] = x[o + j] - mean }
-                    let variance = Kernels.dot(xhat + o, xhat + o, count: width) / n
+                    let xr = x + r * width, hr = xhat + r * width, yr = y + r * width
+                    let mean = Kernels.sum(xr, count: width) / n
+                    for j in 0..<width { hr[j] = xr[j] - mean }
+                    let variance = Kernels.dot(hr, hr, count: width) / n
                     let inverse = 1 / (variance + epsilon).squareRoot()
                     inverseDeviations[r] = inverse
                     for j in 0..<width {
-                        xhat[o + j] *= inverse
-                        y[o + j] = xhat[o + j] * gamma[j] + beta[j]
+                        let h = hr[j] * inverse
+                        hr[j] = h
+                        yr[j] = h * gamma[j] + beta[j]
                     }
                 }
             }
@@ -43,17 +46,18 @@ extension Tensor {
             Parallel.forEachPart(units: rows, parts: parts) { index, part in
                 let scratch = partials + index * 3 * width, pg = scratch + width, pb = pg + width
                 for r in part {
-                    let o = r * width
+                    let gr = gy + r * width, hr = xhat + r * width, dr = d + r * width
                     for j in 0..<width {
-                        scratch[j] = gy[o + j] * gamma[j]
-                        pg[j] += gy[o + j] * xhat[o + j]
-                        pb[j] += gy[o + j]
+                        let g = gr[j]
+                        scratch[j] = g * gamma[j]
+                        pg[j] += g * hr[j]
+                        pb[j] += g
                     }
                     // dx = (1/σ)/n · (n·ĝ − Σĝ − x̂·Σ(ĝ⊙x̂)), with ĝ = g⊙gain
                     let sumG = Kernels.sum(scratch, count: width)
-                    let sumGX = Kernels.dot(scratch, xhat + o, count: width)
+                    let sumGX = Kernels.dot(scratch, hr, count: width)
                     let k = inverseDeviations[r] / n
-                    for j in 0..<width { d[o + j] = k * (n * scratch[j] - sumG - xhat[o + j] * sumGX) }
+                    for j in 0..<width { dr[j] = k * (n * scratch[j] - sumG - hr[j] * sumGX) }
                 }
             }
             for index in 0..<parts {
