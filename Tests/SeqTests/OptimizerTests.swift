@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Seq
 import Testing
@@ -110,6 +111,37 @@ private let illConditioned: [Float] = (0..<10).map { Float(pow(1000, Double($0) 
         problem.minimise(with: adam, steps: 25)
         #expect(agrees(problem.x.value.scalars, x.map(Float.init), 1e-5))
         #expect(adam.stepCount == 25)
+    }
+
+    @Test("Adam's vectorised update gives the same bits as the rule's scalar loop, lanes ragged against 16")
+    func adamVectorisedUpdateIsTheScalarRule() throws {
+        let random = RandomGenerator(seed: 5)
+        let count = 16 * 5 + 7
+        let theta = (0..<count).map { _ in random.uniform(-2, 2) }, g = (0..<count).map { _ in random.uniform(-1, 1) }
+        let m = (0..<count).map { _ in random.uniform(-0.1, 0.1) }, v = (0..<count).map { _ in random.uniform(0, 0.01) }
+        // (β₁, β₂, ε, L2 rate, shrink, step size, 1/√(1 − β₂ᵗ)): plain, L2 and decoupled decay.
+        let settings: [(Float, Float, Float, Float, Float, Float, Float)] = [
+            (0.9, 0.999, 1e-8, 0, 1, 1e-3 / 0.1, 1 / Float(0.001).squareRoot()),
+            (0.8, 0.99, 1e-6, 0.1, 1, 0.01 / 0.36, 1 / Float(0.0199).squareRoot()),
+            (0.9, 0.98, 1e-9, 0, 1 - 1e-4, 5e-4 / 0.271, 1 / Float(0.0588).squareRoot()),
+        ]
+        for (b1, b2, eps, l2, shrink, stepSize, root) in settings {
+            var (expectedTheta, expectedM, expectedV) = (theta, m, v)
+            for i in 0..<count {   // Adam.update's scalar loop
+                let gradient = g[i] + l2 * expectedTheta[i]
+                expectedM[i] = b1 * expectedM[i] + (1 - b1) * gradient
+                expectedV[i] = b2 * expectedV[i] + (1 - b2) * gradient * gradient
+                let denominator = expectedV[i].squareRoot() * root + eps
+                expectedTheta[i] = shrink * expectedTheta[i] - stepSize * expectedM[i] / denominator
+            }
+            var (gotTheta, gotM, gotV) = (theta, m, v)
+            let status = parley_adam_update(&gotTheta, g, &gotM, &gotV, count, b1, b2, eps, l2, shrink, stepSize, root)
+            try #require(status == 0, "no AVX-512 on this CPU: the scalar loop is the only path")
+            func differing(_ a: [Float], _ b: [Float]) -> Int { zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count }
+            #expect(differing(gotTheta, expectedTheta) == 0, "weights differ, L2 \(l2), shrink \(shrink)")
+            #expect(differing(gotM, expectedM) == 0, "first moments differ, L2 \(l2)")
+            #expect(differing(gotV, expectedV) == 0, "second moments differ, L2 \(l2)")
+        }
     }
 
     @Test func adamsFirstStepHasTheLearningRateAsItsSize() {

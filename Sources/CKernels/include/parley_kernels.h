@@ -14,6 +14,12 @@ extern "C" {
 /* 1 when this CPU runs the AVX-512 kernels below (AVX-512F with the OS saving zmm state). */
 int parley_kernels_have_avx512(void);
 
+/* Adam's update of `count` weights in place (theta, m, v), as Seq's Adam.update spells it:
+ * g' = g + l2·θ; m = β₁m + (1−β₁)g'; v = β₂v + (1−β₂)g'g'; θ = shrink·θ − step·m/(√v·r + ε),
+ * r = 1/√(1−β₂ᵗ). Returns 0, or -1 (nothing written) without AVX-512. */
+int parley_adam_update(float *theta, const float *g, float *m, float *v, long count, float beta1, float beta2,
+                       float epsilon, float l2, float shrink, float step_size, float inverse_root_correction2);
+
 /* Few-row product in dot form: c[i*ldc + j] (+)= sum_p a[i*k + p] * b[j*k + p]
  * for i < m (1...8) and j < n. `a` is m×k, `b` is n×k (rows of a weight matrix [out, in]),
  * both row-major and contiguous; c is m rows of stride ldc. Call only when
