@@ -19,10 +19,10 @@ extension Tensor {
             var dx = Tensor(uninitialized: output.shape)
             let gy = g.storage.pointer, yy = output.storage.pointer, d = dx.storage.pointer
             Parallel.forEachPart(units: rows, costPerUnit: width) { part in
-                for r in part {
-                    let o = r * width
-                    let dotted = Kernels.dot(gy + o, yy + o, count: width)
-                    for j in 0..<width { d[o + j] = yy[o + j] * (gy[o + j] - dotted) }
+                for r in part {   // row pointers: indexed as `o + j`, the loop stayed scalar (see layerNormalized)
+                    let gr = gy + r * width, yr = yy + r * width, dr = d + r * width
+                    let dotted = Kernels.dot(gr, yr, count: width)
+                    for j in 0..<width { dr[j] = yr[j] * (gr[j] - dotted) }
                 }
             }
             return [dx]
@@ -57,9 +57,9 @@ extension Tensor {
             let gy = g.storage.pointer, yy = output.storage.pointer, d = dx.storage.pointer
             Parallel.forEachPart(units: rows, costPerUnit: width) { part in
                 for r in part {
-                    let o = r * width
-                    let total = Kernels.sum(gy + o, count: width)
-                    for j in 0..<width { d[o + j] = gy[o + j] - fastExp(yy[o + j]) * total }
+                    let gr = gy + r * width, yr = yy + r * width, dr = d + r * width
+                    let total = Kernels.sum(gr, count: width)
+                    for j in 0..<width { dr[j] = gr[j] - fastExp(yr[j]) * total }
                 }
             }
             return [dx]
