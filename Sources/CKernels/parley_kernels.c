@@ -273,7 +273,10 @@ int parley_panel_rows(const float *a, int lda, const void *panels, int format, i
     return 0;
 }
 
-
+/* Adam's update over 16 lanes at a time (Optimizers/Adam.swift gives the rule). In Swift the
+ * lanes' square roots compiled to one scalar instruction each (SIMD16's squareRoot goes lane by
+ * lane): the update was 2 % of a training step's samples. Each lane does the same operations in
+ * the same order as the Swift loop, unfused, so the results are the same bits. */
 static AVX512 void adam_lanes(float *theta, const float *g, float *m, float *v, long count, float beta1, float beta2,
                               float epsilon, float l2, float shrink, float step_size, float inverse_root_correction2) {
 #ifdef __clang__
@@ -298,10 +301,6 @@ static AVX512 void adam_lanes(float *theta, const float *g, float *m, float *v, 
     }
 }
 
-/* Adam's update over 16 lanes at a time (Optimizers/Adam.swift gives the rule). In Swift the
- * lanes' square roots compiled to one scalar instruction each (SIMD16's squareRoot goes lane by
- * lane): the update was 2 % of a training step's samples. Each lane does the same operations in
- * the same order as the Swift loop, unfused, so the results are the same bits. */
 int parley_adam_update(float *theta, const float *g, float *m, float *v, long count, float beta1, float beta2,
                        float epsilon, float l2, float shrink, float step_size, float inverse_root_correction2) {
     if (!parley_kernels_have_avx512()) return -1;
