@@ -41,9 +41,11 @@ enum Broadcasting {
         shape: [Int], aStrides: [Int], bStrides: [Int],
         _ body: (Int, Int, Int, Int, Int, Int) -> Void
     ) {
-        let runs = shape.reduce(1, *) / Swift.max(shape.last ?? 1, 1)   // a scalar is one run
-        forEachRow(shape: shape, aStrides: aStrides, bStrides: bStrides, rows: 0..<runs, body)
+        forEachRow(shape: shape, aStrides: aStrides, bStrides: bStrides, rows: 0..<runCount(shape), body)
     }
+
+    /// The number of runs along the last axis of `shape` that `forEachRow` visits (a scalar is one).
+    static func runCount(_ shape: [Int]) -> Int { shape.reduce(1, *) / Swift.max(shape.last ?? 1, 1) }
 
     /// `forEachRow` over the runs numbered `rows` only (a share of the work for one thread).
     static func forEachRow(

@@ -24,8 +24,7 @@ extension Tensor {
         let readStrides = axes.map { sourceStrides[$0] }
         var result = Tensor(uninitialized: newShape)
         let x = storage.pointer, y = result.storage.pointer
-        let inner = newShape.last ?? 1, runs = count / Swift.max(inner, 1)
-        Parallel.forEachPart(units: runs, costPerUnit: inner) { rows in
+        Parallel.forEachPart(units: Broadcasting.runCount(newShape), costPerUnit: newShape.last ?? 1) { rows in
             Broadcasting.forEachRow(shape: newShape, aStrides: readStrides, bStrides: readStrides, rows: rows) { o, s, _, inner, stride, _ in
                 if stride == 1 {
                     (y + o).update(from: x + s, count: inner)
