@@ -162,24 +162,64 @@ static void attend_head(const float *q, const float *keys, const float *values, 
     for (int p = 0; p < length; p++) add_scaled(context, weights[p], values + (long)p * dk, dk);
 }
 
-/* Self-attention of heads first..<end, every row: these heads' blocks of the cache are extended
- * with this position (from k and v), then each head attends over its extended block. q, k, v and
+/* Asks for `count` floats from p into the cache ahead of use. */
+static inline void prefetch(const float *p, long count) {
+    for (long i = 0; i < count; i += 16) _mm_prefetch((const char *)(p + i), _MM_HINT_T0);
+}
+
+/* Fetches ahead the first `length` positions of heads first..<end of `entry`'s keys and values
+ * (blocks of `capacity` positions): a row's attention reads them once, after the step's weights
+ * have pushed them out of L2, and a head's block is too short a run for the hardware prefetcher
+ * to get ahead of the reads. */
+static inline void prefetch_entry(const float *keys, const float *values, long entry, int heads, int first, int end,
+                                  int length, int capacity, int dk) {
+    for (int h = first; h < end; h++) {
+        long block = ((long)entry * heads + h) * capacity * dk;
+        prefetch(keys + block, (long)length * dk);
+        prefetch(values + block, (long)length * dk);
+    }
+}
+
+int parley_attend_one_position(int rows, int heads, int head_size, int length, int capacity,
+                               const float *queries, const float *keys, const float *values,
+                               const int *sources, const float *mask, float *weights, float *context) {
+    if (!parley_kernels_have_avx512()) return -1;
+    int d = heads * head_size;
+    for (int r = 0; r < rows; r++) {
+        long entry = sources ? sources[r] : r;
+        for (int h = 0; h < heads; h++) {
+            long block = (entry * heads + h) * capacity * head_size;
+            if (h + 1 < heads)
+                prefetch_entry(keys, values, entry, heads, h + 1, h + 2, length, capacity, head_size);
+            else if (r + 1 < rows)
+                prefetch_entry(keys, values, sources ? sources[r + 1] : r + 1, heads, 0, 1, length, capacity, head_size);
+            attend_head(queries + (long)r * d + h * head_size, keys + block, values + block, length, head_size,
+                        mask ? mask + entry * length : NULL, weights + ((long)r * heads + h) * length,
+                        context + (long)r * d + h * head_size);
+        }
+    }
+    return 0;
+}
+
+/* Self-attention of heads first..<end, every row: this position (from k and v) is written into
+ * these heads' blocks of the cache, then each head attends over its filled positions. q, k, v and
  * context are [rows, d], of which these heads' columns are read and written. */
 static void self_attention(const step_job *job, const parley_decoder_layer *layer, const float *qs,
                            const float *ks, const float *vs, float *context, float *scores, int first, int end) {
     const parley_decoder_step_t *s = job->step;
     int d = s->model_size, heads = s->heads, dk = job->head_size, past = s->step, length = past + 1;
-    for (int r = 0; r < s->rows; r++)
+    long stride = (long)s->cache_capacity * dk;
+    for (int r = 0; r < s->rows; r++) {
+        if (r + 1 < s->rows) prefetch_entry(layer->keys, layer->values, r + 1, heads, first, end, past, s->cache_capacity, dk);
         for (int h = first; h < end; h++) {
             long block = (long)r * heads + h, column = (long)r * d + h * dk;
-            float *keys = layer->keys + block * length * dk, *values = layer->values + block * length * dk;
-            memcpy(keys, layer->past_keys + block * past * dk, sizeof(float) * past * dk);
+            float *keys = layer->keys + block * stride, *values = layer->values + block * stride;
             memcpy(keys + (long)past * dk, ks + column, sizeof(float) * dk);
-            memcpy(values, layer->past_values + block * past * dk, sizeof(float) * past * dk);
             memcpy(values + (long)past * dk, vs + column, sizeof(float) * dk);
             float *weights = layer->self_weights ? layer->self_weights + block * length : scores;
             attend_head(qs + column, keys, values, length, dk, NULL, weights, context + column);
         }
+    }
 }
 
 /* Attention of heads first..<end, every row, over its source's keys, padding masked. */
@@ -189,6 +229,8 @@ static void cross_attention(const step_job *job, const parley_decoder_layer *lay
     int d = s->model_size, heads = s->heads, dk = job->head_size, length = s->source_length;
     for (int r = 0; r < s->rows; r++) {
         int source = s->sources[r];
+        if (r + 1 < s->rows)
+            prefetch_entry(layer->cross_keys, layer->cross_values, s->sources[r + 1], heads, first, end, length, length, dk);
         for (int h = first; h < end; h++) {
             long entry = (long)source * heads + h, block = (long)r * heads + h, column = (long)r * d + h * dk;
             float *weights = layer->cross_weights ? layer->cross_weights + block * length : scores;
@@ -294,7 +336,8 @@ static void run_step(void *context, int thread, int threads) {
 }
 
 int parley_decoder_step(const parley_decoder_step_t *s) {
-    if (!parley_kernels_have_avx512() || s->rows < 1 || s->rows > PARLEY_DECODER_STEP_MAX_ROWS || s->model_size % s->heads != 0)
+    if (!parley_kernels_have_avx512() || s->rows < 1 || s->rows > PARLEY_DECODER_STEP_MAX_ROWS || s->model_size % s->heads != 0
+        || s->cache_capacity <= s->step)
         return -1;
     step_job job = {.step = s, .head_size = s->model_size / s->heads};
     int rows = s->rows, d = s->model_size;
@@ -318,6 +361,14 @@ int parley_decoder_step(const parley_decoder_step_t *s) {
 
 int parley_decoder_step(const parley_decoder_step_t *step) {
     (void)step;
+    return -1;
+}
+
+int parley_attend_one_position(int rows, int heads, int head_size, int length, int capacity,
+                               const float *queries, const float *keys, const float *values,
+                               const int *sources, const float *mask, float *weights, float *context) {
+    (void)rows; (void)heads; (void)head_size; (void)length; (void)capacity; (void)queries; (void)keys;
+    (void)values; (void)sources; (void)mask; (void)weights; (void)context;
     return -1;
 }
 

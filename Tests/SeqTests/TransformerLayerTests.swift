@@ -50,13 +50,76 @@ struct TransformerLayerTests {
         let selfMask = Tensor(shape: [3, 3], scalars: [0, 1, 1, 0, 0, 1, 0, 0, 0])
         let sourceMask = TokenBatch(ids: Array(repeating: 1, count: 8), lengths: [4, 1], length: 4).paddingMask
         func run(_ x: Tensor, _ memory: Tensor) -> Tensor {
-            var cache: (keys: Tensor, values: Tensor)? = nil
+            var cache: KeyValueCache? = nil
             return layer(x, selfMask: selfMask, cache: &cache, memory: layer.crossAttention.keysAndValues(memory), sourceMask: sourceMask).output
         }
         let inputs = checkGradients([x, memory]) { run($0[0], $0[1]) }
         #expect(inputs.passed, "\(inputs)")
         let parameters = checkParameterGradients(of: layer) { run(x, memory) }
         #expect(parameters.passed, "\(parameters)")
+    }
+
+    // MARK: Decoding steps
+
+    @Test("a key/value cache appends in place past its room, and a copy appends without touching the original")
+    func keyValueCache() {
+        func random(_ n: Int, _ seed: Int) -> Tensor { randomTensor([2, 3, n, 4], seed: UInt64(seed)) }
+        var cache = KeyValueCache(batch: 2, heads: 3, headSize: 4)
+        var keys: [Tensor] = [], values: [Tensor] = []
+        var copy: KeyValueCache?
+        for t in 0..<19 {
+            let n = t % 4 == 0 ? 2 : 1, k = random(n, 100 + t), v = random(n, 200 + t)
+            cache.append(keys: k, values: v)
+            keys.append(k)
+            values.append(v)
+            #expect(cache.length == keys.map { $0.shape[2] }.reduce(0, +))
+            #expect(cache.filled.keys.scalars == Tensor.concatenate(keys, axis: 2).scalars, "keys after \(t + 1) appends")
+            #expect(cache.filled.values.scalars == Tensor.concatenate(values, axis: 2).scalars, "values after \(t + 1) appends")
+            #expect(cache.capacity >= cache.length && cache.capacity <= cache.length * 2 + 8, "room \(cache.capacity) for \(cache.length)")
+            if t == 2 {
+                // A copy with room left shares the buffers until one of the two writes.
+                copy = cache
+                copy!.append(keys: random(1, 300), values: random(1, 400))
+            }
+        }
+        // Each wrote its own position 4: the original's appends did not overwrite the copy's.
+        #expect(copy!.filled.keys.scalars == Tensor.concatenate(Array(keys.prefix(3)) + [random(1, 300)], axis: 2).scalars)
+        #expect(copy!.filled.values.scalars == Tensor.concatenate(Array(values.prefix(3)) + [random(1, 400)], axis: 2).scalars)
+    }
+
+    @Test("one query position per row: the kernel and the portable loops give what the batched products give, with padding, an empty source, rows mapped to sources and spare room")
+    func attendOnePosition() {
+        let attention = MultiHeadAttention(modelSize: 8, heads: 2, generator: RandomGenerator(seed: 3))
+        let keys = randomTensor([3, 2, 7, 4], seed: 31), values = randomTensor([3, 2, 7, 4], seed: 32)
+        let mask = TokenBatch(ids: Array(repeating: 1, count: 15), lengths: [5, 0, 3], length: 5).paddingMask  // [3, 1, 1, 5]
+        let sources = [2, 0, 0, 1], queries = randomTensor([4, 1, 8], seed: 33)
+        let (output, weights) = withoutGradients {
+            attention.attendOnePosition(queries, keys: keys, values: values, length: 5, mask: mask, sources: sources)
+        }
+        // The portable loops (where the AVX-512 kernel ran above) give the same.
+        MultiHeadAttention.attendsInC = false
+        let portable = withoutGradients {
+            attention.attendOnePosition(queries, keys: keys, values: values, length: 5, mask: mask, sources: sources)
+        }
+        MultiHeadAttention.attendsInC = true
+        #expect(maximumDifference(portable.weights.scalars, weights.scalars) <= 1e-6)
+        #expect(maximumDifference(portable.output.scalars, output.scalars) <= 1e-6)
+        // The reference: batched products (taken while gradients are recorded) over each row's
+        // entry's first five positions.
+        let filled = KeyValueCache(keys: keys, values: values, length: 5).filled
+        let (expectedOutput, expectedWeights) = attention.attend(
+            queries, keys: filled.keys.gatherRows(sources), values: filled.values.gatherRows(sources), mask: mask.gatherRows(sources))
+        #expect(weights.shape == [4, 2, 1, 5] && output.shape == [4, 1, 8])
+        #expect(maximumDifference(weights.scalars, expectedWeights.scalars) <= 1e-6)
+        #expect(maximumDifference(output.scalars, expectedOutput.scalars) <= 1e-6)
+        // The row of the empty source attends to nothing; the row of the source of three to three.
+        #expect(weights.scalars[(3 * 2 * 5)...].allSatisfy { $0 == 0 })
+        #expect(weights.scalars[0..<5].suffix(2).allSatisfy { $0 == 0 } && abs(weights.scalars[0..<5].reduce(0, +) - 1) <= 1e-6)
+        // Decoding (no gradients) sends `attend` itself to these loops, with the same results.
+        let (stepOutput, _) = withoutGradients {
+            attention.attend(queries, keys: filled.keys, values: filled.values, mask: mask, sources: sources)
+        }
+        #expect(maximumDifference(stepOutput.scalars, expectedOutput.scalars) <= 1e-6)
     }
 
     // MARK: Parity with NumPy

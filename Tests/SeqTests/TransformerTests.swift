@@ -203,11 +203,47 @@ struct TransformerTests {
                 }
                 #expect(worstAttention <= 1e-5, "entry \(b) step \(t): cross-attention differs by \(worstAttention)")
             }
-            // The self-attention cache grows by exactly one position per step.
-            #expect(state["decoder.layers.1.selfKeys"].shape == [3, 4, t + 1, 4])
+            // The self-attention cache holds one position per step, with room for more.
+            let keys = state["decoder.layers.1.selfKeys"]
+            #expect(keys.shape[0] == 3 && keys.shape[1] == 4 && keys.shape[2] >= t + 1 && keys.shape[3] == 4)
             // Cross-attention keys and values are per source, computed once.
             #expect(state.sourceTensors["decoder.layers.0.crossValues"]?.shape == [3, 4, 5, 4])
         }
+    }
+
+    @Test("twenty steps, past the caches' first room, give the teacher-forced logits; a copy of the state decodes on its own",
+          arguments: [3, 9])   // 3 rows: the fused step where the CPU has it; 9: tensor operations
+    func longIncrementalDecoding(rows: Int) throws {
+        let model = try Self.model(Self.variants[1])
+        let generator = RandomGenerator(seed: 21)
+        func token(_ vocabulary: Int = 13) -> Int { 1 + Int(generator.next() % UInt64(vocabulary - 1)) }
+        let sources = (0..<rows).map { r in (0..<(2 + r % 5)).map { _ in token(11) } }
+        // Two targets per row: the same first ten tokens, then different ones.
+        let first = (0..<rows).map { _ in [1] + (0..<19).map { _ in token() } }
+        let second = first.map { Array($0.prefix(10)) + (0..<10).map { _ in token() } }
+        let source = TokenBatch(sources, paddingID: 0)
+        func teacherForced(_ targets: [[Int]]) -> Tensor {
+            withoutGradients { model.forward(source: source, targetInput: TokenBatch(targets, paddingID: 0)) }.logits
+        }
+        let (firstLogits, secondLogits) = (teacherForced(first), teacherForced(second))
+        func step(_ state: inout DecoderState, _ targets: [[Int]], _ full: Tensor, _ t: Int, _ label: String) {
+            let (logits, _) = withoutGradients { model.decodeStep(targets.map { $0[t] }, state: &state) }
+            for r in 0..<rows {
+                let start = (r * 20 + t) * 13
+                let difference = maximumDifference(Array(logits.scalars[(r * 13)..<((r + 1) * 13)]), Array(full.scalars[start..<(start + 13)]))
+                #expect(difference <= 1e-5, "\(label) row \(r) step \(t): logits differ by \(difference)")
+            }
+        }
+        var state = withoutGradients { model.encode(source) }
+        for t in 0..<10 { step(&state, first, firstLogits, t, "first") }
+        // A copy shares the caches' buffers, with room left in them: each must write its own.
+        var copy = state
+        for t in 10..<20 {
+            step(&state, first, firstLogits, t, "first")
+            step(&copy, second, secondLogits, t, "second")
+        }
+        let keys = state["decoder.layers.0.selfKeys"]
+        #expect(keys.shape[2] >= 20 && keys.shape[2] < 40, "room for \(keys.shape[2]) positions after 20 steps")
     }
 
     @Test("selecting reorders the decoder state for beam search; per-source keys serve any layout of rows",

@@ -29,10 +29,8 @@ typedef struct {
     const float *feed_forward_norm_gain, *feed_forward_norm_bias;
     parley_linear hidden;                /* [inner, d] */
     parley_linear feed_forward_output;   /* [d, inner] */
-    /* Self-attention keys and values of the earlier positions, [rows, heads, step, head size]
-     * (unused at step 0), and where the step writes them with this position appended,
-     * [rows, heads, step + 1, head size]. */
-    const float *past_keys, *past_values;
+    /* The self-attention cache, [rows, heads, cache_capacity, head size]: positions 0..<step
+     * hold the earlier positions' keys and values, and the step writes its own at position step. */
     float *keys, *values;
     /* Cross-attention keys and values per source, [sources, heads, source length, head size]. */
     const float *cross_keys, *cross_values;
@@ -43,6 +41,7 @@ typedef struct {
 typedef struct {
     int rows, model_size, heads, inner_size, vocabulary, layer_count;
     int step;              /* positions already in the caches */
+    int cache_capacity;    /* positions the caches have room for (more than step) */
     int source_length;
     int pre_norm;          /* 1: x + f(LN(x)) and a final norm; 0: LN(x + f(x)) */
     int gelu;              /* feed-forward activation: 1 GELU (exact), 0 ReLU */
@@ -66,6 +65,19 @@ enum { PARLEY_DECODER_STEP_MAX_ROWS = 8 };
 /* Runs the step; 0 on success, -1 (nothing written) when the AVX-512 kernels are not available,
  * rows is outside 1...PARLEY_DECODER_STEP_MAX_ROWS, or scratch memory cannot be had. */
 int parley_decoder_step(const parley_decoder_step_t *step);
+
+/* Attention of one query position per row (a decoding step through tensor operations, any number
+ * of rows): for row r and head h, with e = sources ? sources[r] : r,
+ *   weights[r, h, p] = softmax over p < length of queries[r, h]·keys[e, h, p] / √head_size,
+ *                      0 where mask[e, p] is non-zero (mask may be NULL);
+ *   context[r, h]    = Σ_p weights[r, h, p] · values[e, h, p].
+ * queries and context are [rows, heads · head_size]; keys and values [entries, heads, capacity,
+ * head_size], of which the first `length` positions are read; weights [rows, heads, length]. A row
+ * whose positions are all masked gets zero weights and context. Returns -1 (nothing written)
+ * when the AVX-512 kernels are not available. */
+int parley_attend_one_position(int rows, int heads, int head_size, int length, int capacity,
+                               const float *queries, const float *keys, const float *values,
+                               const int *sources, const float *mask, float *weights, float *context);
 
 #ifdef __cplusplus
 }

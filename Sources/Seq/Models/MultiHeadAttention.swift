@@ -1,3 +1,5 @@
+import CKernels
+
 /// Multi-head scaled dot-product attention (Vaswani et al. 2017, "Attention Is All You Need", §3.2).
 ///
 ///     Attention(Q, K, V) = softmax(Q·Kᵀ / √d_k + M) · V
@@ -83,6 +85,11 @@ public final class MultiHeadAttention: Layer {
     public func attend(
         _ queries: Tensor, keys: Tensor, values: Tensor, mask: Tensor?, sources: [Int]? = nil
     ) -> (output: Tensor, weights: Tensor) {
+        if queries.rank == 3 && queries.shape[1] == 1 && !Autograd.isRecording
+            && !(attentionDropout.isActive && attentionDropout.probability > 0)
+            && (mask == nil || Self.isPerKeyMask(mask!, entries: keys.shape[0], length: keys.shape[2])) {
+            return attendOnePosition(queries, keys: keys, values: values, length: keys.shape[2], mask: mask, sources: sources)
+        }
         if let sources, !(sources.count == keys.shape[0] && sources.indices.allSatisfy { sources[$0] == $0 }) {
             return attendBySource(queries, keys: keys, values: values, mask: mask, sources: sources)
         }
@@ -99,6 +106,96 @@ public final class MultiHeadAttention: Layer {
         if let mask, let keep = Self.visibleRows(mask) { weights = weights * keep }
         let context = Tensor.matmul(attentionDropout(weights), values)          // [b, h, q, dk]
         return (output(mergeHeads(context, batch: batch, length: queryLength)), weights)
+    }
+
+    /// Whether `attendOnePosition` runs the AVX-512 kernel (`parley_attend_one_position`, which
+    /// fetches each row's keys and values ahead) where the CPU has it; off, the portable loops
+    /// below — for comparing the two.
+    nonisolated(unsafe) public static var attendsInC = true
+
+    /// One query position per row (a decoding step), without gradients or dropout: what
+    /// `attend` computes, written as loops over each row's heads instead of batched products.
+    ///
+    /// At a decoding step the batched products are thousands of one-row products of a few dozen
+    /// columns (a query against a head's keys, its weights against the values): as tensor
+    /// operations, each went through the matrix-product dispatch and packing, with the scores
+    /// masked, normalised and the keys gathered per row in separate passes.
+    ///
+    /// - Parameters:
+    ///   - queries: `[rows, 1, modelSize]`.
+    ///   - keys, values: `[entries, heads, capacity, headSize]`, of which the first `length`
+    ///     positions are read (a `KeyValueCache`'s buffers, or projected memory with
+    ///     `capacity == length`).
+    ///   - mask: `nil`, or `[entries, 1, 1, length]` non-zero at the positions to hide.
+    ///   - sources: the entry of each row, or `nil` for entry `r` at row `r`.
+    /// - Returns: `output` `[rows, 1, modelSize]` and `weights` `[rows, heads, 1, length]`, as
+    ///   `attend` (a row that may see no position gets zero weights).
+    public func attendOnePosition(
+        _ queries: Tensor, keys: Tensor, values: Tensor, length: Int, mask: Tensor?, sources: [Int]?
+    ) -> (output: Tensor, weights: Tensor) {
+        let rows = queries.shape[0], entries = keys.shape[0], capacity = keys.shape[2], dk = headSize
+        precondition(queries.rank == 3 && queries.shape[1] == 1 && queries.shape[2] == modelSize,
+                     "queries \(queries.shape) are not [rows, 1, \(modelSize)]")
+        precondition(keys.rank == 4 && keys.shape[1] == heads && keys.shape[3] == dk && values.shape == keys.shape,
+                     "keys \(keys.shape) and values \(values.shape) are not [entries, \(heads), capacity, \(dk)]")
+        precondition(length <= capacity, "\(length) positions in a capacity of \(capacity)")
+        precondition(mask == nil || Self.isPerKeyMask(mask!, entries: entries, length: length), "mask \(mask!.shape) is not [\(entries), 1, 1, \(length)]")
+        precondition(sources.map { $0.count == rows && $0.allSatisfy { (0..<entries).contains($0) } } ?? (rows == entries),
+                     "rows \(rows) do not map onto \(entries) entries")
+        let q = query(queries)
+        let weights = Tensor(uninitialized: [rows, heads, 1, length])
+        var context = Tensor(zeros: [rows, 1, modelSize])
+        let qs = q.storage.pointer, ks = keys.storage.pointer, vs = values.storage.pointer
+        let ws = weights.storage.pointer, masks = mask?.storage.pointer
+        if Self.attendsInC && GEMM.usesAVX512Kernels {
+            func run(_ entries: UnsafePointer<Int32>?) -> Int32 {
+                parley_attend_one_position(Int32(rows), Int32(heads), Int32(dk), Int32(length), Int32(capacity),
+                                           qs, ks, vs, entries, masks, ws, context.storage.pointer)
+            }
+            let entries = sources?.map { Int32($0) }
+            let status = withExtendedLifetime((q, keys, values, mask)) {
+                entries.map { $0.withUnsafeBufferPointer { run($0.baseAddress) } } ?? run(nil)
+            }
+            if status == 0 { return (output(context), weights) }
+        }
+        let scale = 1 / Float(dk).squareRoot()
+        context.withUnsafeMutableBufferPointer { context in
+            for r in 0..<rows {
+                let entry = sources?[r] ?? r
+                let hidden = masks.map { $0 + entry * length }
+                for h in 0..<heads {
+                    let query = qs + r * modelSize + h * dk, out = context.baseAddress! + r * modelSize + h * dk
+                    let block = (entry * heads + h) * capacity * dk
+                    let w = ws + (r * heads + h) * length
+                    var visible = false
+                    for p in 0..<length {
+                        if let hidden, hidden[p] != 0 {
+                            w[p] = Self.maskedScore
+                        } else {
+                            w[p] = Kernels.dot(query, ks + block + p * dk, count: dk) * scale
+                            visible = true
+                        }
+                    }
+                    guard visible else {
+                        w.initialize(repeating: 0, count: length)
+                        continue
+                    }
+                    let total = Kernels.shiftedExp(w, shift: Kernels.maximum(w, count: length), into: w, count: length)
+                    let inverse = 1 / total
+                    for p in 0..<length {
+                        w[p] *= inverse
+                        Kernels.axpy(w[p], vs + block + p * dk, out, count: dk)
+                    }
+                }
+            }
+        }
+        return (output(context), weights)
+    }
+
+    /// Whether `mask` holds one row of `length` per entry, `[entries, 1, 1, length]` (a padding
+    /// mask), the only layout `attendOnePosition` reads.
+    static func isPerKeyMask(_ mask: Tensor, entries: Int, length: Int) -> Bool {
+        mask.rank == 4 && mask.shape == [entries, 1, 1, length]
     }
 
     /// One decoding step's queries against per-source keys: when the rows come as one run of `g`

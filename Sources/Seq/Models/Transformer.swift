@@ -28,8 +28,9 @@
 /// Decoding: `encode` runs the encoder once and projects the memory to the cross-attention keys
 /// and values of every decoder layer; each `decodeStep` embeds one token at position
 /// `state.step`, appends its self-attention keys and values to per-layer caches and attends over
-/// them. State tensors: per hypothesis `decoder.layers.N.selfKeys`, `selfValues`
-/// (`[batch, heads, length, headSize]`); per source (`DecoderState.sourceTensors`) `sourceMask`,
+/// them. State tensors: per hypothesis `decoder.layers.N.selfKeys`, `selfValues`, the buffers of
+/// a `KeyValueCache` (`[batch, heads, capacity, headSize]`, of which the first `state.step`
+/// positions are filled); per source (`DecoderState.sourceTensors`) `sourceMask`,
 /// `decoder.layers.N.crossKeys`, `crossValues`.
 public final class Transformer: EncoderDecoder {
     public let configuration: ModelConfiguration
@@ -99,7 +100,7 @@ public final class Transformer: EncoderDecoder {
         let length = targetInput.length
         // Causal ∪ padding: [t, t] + [b, 1, 1, t] → [b, 1, t, t], non-zero where hidden.
         let selfMask = Self.causalMask(length) + targetInput.paddingMask
-        var caches = [(keys: Tensor, values: Tensor)?](repeating: nil, count: decoder.layers.count)
+        var caches = [KeyValueCache?](repeating: nil, count: decoder.layers.count)
         let embedded = targetEmbedding(targetInput.ids, shape: [targetInput.batchSize, length]) * embeddingScale
         let (h, selfAttention, crossAttention) = decoder(
             embedded, start: 0, selfMask: selfMask, caches: &caches,
@@ -127,33 +128,41 @@ public final class Transformer: EncoderDecoder {
         let batch = state.batchSize
         precondition(tokens.count == batch, "\(tokens.count) tokens for a batch of \(batch)")
         if let fused = fusedDecodeStep(tokens, state: &state) { return fused }
-        var caches: [(keys: Tensor, values: Tensor)?] = []
-        var memory: [(keys: Tensor, values: Tensor)] = []
-        caches.reserveCapacity(stateNames.count)
-        memory.reserveCapacity(stateNames.count)
-        for names in stateNames {
-            memory.append((state.sourceTensors[names.crossKeys]!, state.sourceTensors[names.crossValues]!))
-            if let keys = state.tensors[names.selfKeys] {
-                caches.append((keys, state[names.selfValues]))
-            } else {
-                caches.append(nil)
-            }
-        }
+        let memory = stateNames.map { (state.sourceTensors[$0.crossKeys]!, state.sourceTensors[$0.crossValues]!) }
+        var caches = takeCaches(from: &state)
         let embedded = targetEmbedding(tokens, shape: [batch, 1]) * embeddingScale  // [b, 1, d]
         // One query that may see every cached position: no self mask.
         let (h, selfAttention, crossAttention) = decoder(
             embedded, start: state.step, selfMask: nil, caches: &caches, memory: memory,
             sourceMask: state.sourceTensors["sourceMask"], sources: state.sources)
-        for (names, cache) in zip(stateNames, caches) {
-            state[names.selfKeys] = cache!.keys
-            state[names.selfValues] = cache!.values
-        }
         state.step += 1
+        put(caches, into: &state)
         let logits = project(h).reshaped([batch, configuration.targetVocabularySize])
         return (logits, AttentionMaps(cross: crossAttention, decoderSelf: selfAttention))
     }
 
     // MARK: Parts
+
+    /// The self-attention cache of each decoder layer, taken out of `state` (`nil` before the
+    /// first step): held only here, its buffers take the step's position in place.
+    func takeCaches(from state: inout DecoderState) -> [KeyValueCache?] {
+        stateNames.map { names in
+            guard let keys = state.tensors.removeValue(forKey: names.selfKeys),
+                  let values = state.tensors.removeValue(forKey: names.selfValues) else { return nil }
+            return KeyValueCache(keys: keys, values: values, length: state.step)
+        }
+    }
+
+    /// Puts caches taken by `takeCaches(from:)` back, each holding `state.step` positions (empty
+    /// ones stay out: a step that did not run leaves the state as it was).
+    func put(_ caches: [KeyValueCache?], into state: inout DecoderState) {
+        for (names, cache) in zip(stateNames, caches) {
+            guard let cache, cache.length > 0 else { continue }
+            precondition(cache.length == state.step, "a cache of \(cache.length) positions at step \(state.step)")
+            state[names.selfKeys] = cache.keys
+            state[names.selfValues] = cache.values
+        }
+    }
 
     /// The encoder memory `[batch, sourceLength, d]` and its per-layer self-attention.
     private func encodeMemory(_ source: TokenBatch, mask: Tensor) -> (memory: Tensor, attention: [Tensor]) {

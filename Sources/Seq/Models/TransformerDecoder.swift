@@ -5,7 +5,8 @@
 /// The same code serves the teacher-forced pass over a whole target and a decoding step over one
 /// new position: self-attention keys and values are projected for the positions given and
 /// appended to `cache` (the keys and values of earlier positions), so a step never recomputes the
-/// past, and both paths do identical arithmetic for each position.
+/// past. A step outside training appends in place and attends position by position
+/// (`MultiHeadAttention.attendOnePosition`); both paths compute the same values for each position.
 public final class TransformerDecoderLayer: Layer {
     public let selfAttention: MultiHeadAttention
     public let selfAttentionNorm: LayerNorm
@@ -39,8 +40,8 @@ public final class TransformerDecoderLayer: Layer {
     ///   - selfMask: broadcastable to `[batch, heads, length, cachedLength + length]`, non-zero
     ///     where a position must not look (causal ∪ target padding); `nil` for a single step,
     ///     which may see every cached position.
-    ///   - cache: the self-attention keys and values of earlier positions, each
-    ///     `[batch, heads, cachedLength, headSize]`, or `nil`; on return it includes `x`'s positions.
+    ///   - cache: the self-attention keys and values of earlier positions (`cachedLength` of
+    ///     them), or `nil`; on return it includes `x`'s positions.
     ///   - memory: the encoder memory projected by `crossAttention.keysAndValues(_:)`, each
     ///     `[batch, heads, sourceLength, headSize]`.
     ///   - sourceMask: `[batch, 1, 1, sourceLength]`, non-zero at source padding.
@@ -50,19 +51,32 @@ public final class TransformerDecoderLayer: Layer {
     ///   `[batch, heads, length, cachedLength + length]` and the cross-attention weights
     ///   `[batch, heads, length, sourceLength]`.
     public func callAsFunction(
-        _ x: Tensor, selfMask: Tensor?, cache: inout (keys: Tensor, values: Tensor)?,
+        _ x: Tensor, selfMask: Tensor?, cache: inout KeyValueCache?,
         memory: (keys: Tensor, values: Tensor), sourceMask: Tensor?, sources: [Int]? = nil
     ) -> (output: Tensor, selfAttention: Tensor, crossAttention: Tensor) {
         var selfWeights = Tensor(0), crossWeights = Tensor(0)
+        let step = x.shape[1] == 1 && selfMask == nil && !Autograd.isRecording
+            && !(selfAttention.attentionDropout.isActive && selfAttention.attentionDropout.probability > 0)
         var y = normalization.residual(x, norm: selfAttentionNorm, dropout: residualDropout) { input in
-            var (keys, values) = selfAttention.keysAndValues(input)  // [b, h, length, dk]
-            if let past = cache {
-                keys = Tensor.concatenate([past.keys, keys], axis: 2)
-                values = Tensor.concatenate([past.values, values], axis: 2)
+            let (keys, values) = selfAttention.keysAndValues(input)  // [b, h, length, dk]
+            let output: Tensor
+            if step {
+                // Out of `cache` while it grows, so that its buffers have one owner and take the
+                // new position in place.
+                var extended = cache ?? KeyValueCache(batch: keys.shape[0], heads: keys.shape[1], headSize: keys.shape[3])
+                cache = nil
+                extended.append(keys: keys, values: values)
+                cache = extended
+                (output, selfWeights) = selfAttention.attendOnePosition(
+                    input, keys: extended.keys, values: extended.values, length: extended.length, mask: nil, sources: nil)
+            } else {
+                // Concatenated rather than appended in place, so that gradients reach the past.
+                let past = cache?.filled
+                let all = past.map { (Tensor.concatenate([$0.keys, keys], axis: 2), Tensor.concatenate([$0.values, values], axis: 2)) }
+                    ?? (keys, values)
+                cache = KeyValueCache(keys: all.0, values: all.1)
+                (output, selfWeights) = selfAttention.attend(input, keys: all.0, values: all.1, mask: selfMask)
             }
-            cache = (keys, values)
-            let (output, weights) = selfAttention.attend(input, keys: keys, values: values, mask: selfMask)
-            selfWeights = weights
             return output
         }
         y = normalization.residual(y, norm: crossAttentionNorm, dropout: residualDropout) { input in
@@ -125,7 +139,7 @@ public final class TransformerDecoder: Layer {
     ///   - sources: as for `TransformerDecoderLayer`.
     /// - Returns: `[batch, length, modelSize]` and per layer the self- and cross-attention weights.
     public func callAsFunction(
-        _ embedded: Tensor, start: Int, selfMask: Tensor?, caches: inout [(keys: Tensor, values: Tensor)?],
+        _ embedded: Tensor, start: Int, selfMask: Tensor?, caches: inout [KeyValueCache?],
         memory: [(keys: Tensor, values: Tensor)], sourceMask: Tensor?, sources: [Int]? = nil
     ) -> (output: Tensor, selfAttention: [Tensor], crossAttention: [Tensor]) {
         precondition(caches.count == layers.count && memory.count == layers.count,

@@ -60,18 +60,24 @@ extension Transformer {
             parley_attention_projections(query: linear(a.query), key: linear(a.key), value: linear(a.value), output: linear(a.output))
         }
 
-        var newCaches: [(keys: Tensor, values: Tensor)] = []
+        // The step writes its position into the caches in place: taken out of the state, each
+        // with room for it and its buffers its own (`KeyValueCache.reserve`), and put back
+        // whether or not the step runs.
+        var caches = takeCaches(from: &state).map { cache in
+            var cache = cache ?? KeyValueCache(batch: rows, heads: heads, headSize: headSize)
+            precondition(cache.keys.shape[0] == rows && cache.keys.shape[1] == heads && cache.keys.shape[3] == headSize,
+                         "cache \(cache.keys.shape) for \(rows) rows of \(heads) heads of \(headSize)")
+            cache.reserve(step + 1)
+            return cache
+        }
+        let capacity = caches.map(\.capacity).min() ?? step + 1
+        defer { put(caches, into: &state) }
+
         var selfWeights: [Tensor] = [], crossWeights: [Tensor] = []
         var layers: [parley_decoder_layer] = []
-        for (layer, names) in zip(decoder.layers, stateNames) {
+        for ((layer, names), cache) in zip(zip(decoder.layers, stateNames), caches) {
             let crossKeys = state.sourceTensors[names.crossKeys]!, crossValues = state.sourceTensors[names.crossValues]!
-            let past = step > 0 ? (keys: state[names.selfKeys], values: state[names.selfValues]) : nil
-            if let past {
-                precondition(past.keys.shape == [rows, heads, step, headSize], "cache \(past.keys.shape) at step \(step)")
-            }
-            let extended = (keys: Tensor(uninitialized: [rows, heads, step + 1, headSize]),
-                            values: Tensor(uninitialized: [rows, heads, step + 1, headSize]))
-            newCaches.append(extended)
+            precondition(cache.capacity == capacity, "caches of \(cache.capacity) and \(capacity) positions")
             selfWeights.append(Tensor(uninitialized: [rows, heads, 1, step + 1]))
             crossWeights.append(Tensor(uninitialized: [rows, heads, 1, sourceLength]))
             let ff = layer.feedForward
@@ -82,8 +88,7 @@ extension Transformer {
                 feed_forward_norm_gain: pointer(layer.feedForwardNorm.weight),
                 feed_forward_norm_bias: pointer(layer.feedForwardNorm.bias),
                 hidden: linear(ff.hidden), feed_forward_output: linear(ff.output),
-                past_keys: past.map { UnsafePointer(pointer($0.keys)) }, past_values: past.map { UnsafePointer(pointer($0.values)) },
-                keys: pointer(extended.keys), values: pointer(extended.values),
+                keys: pointer(cache.keys), values: pointer(cache.values),
                 cross_keys: pointer(crossKeys), cross_values: pointer(crossValues),
                 self_weights: pointer(selfWeights.last!), cross_weights: pointer(crossWeights.last!)))
         }
@@ -98,7 +103,7 @@ extension Transformer {
                     var description = parley_decoder_step_t(
                         rows: Int32(rows), model_size: Int32(d), heads: Int32(heads), inner_size: Int32(c.feedForwardSize),
                         vocabulary: Int32(c.targetVocabularySize), layer_count: Int32(layers.count),
-                        step: Int32(step), source_length: Int32(sourceLength),
+                        step: Int32(step), cache_capacity: Int32(capacity), source_length: Int32(sourceLength),
                         pre_norm: c.normalization == .pre ? 1 : 0, gelu: c.activation == .gelu ? 1 : 0,
                         norm_epsilon: epsilon, tokens: tokenIDs.baseAddress,
                         embedding: pointer(targetEmbedding.weight), embedding_scale: embeddingScale,
@@ -113,10 +118,7 @@ extension Transformer {
         }
         withExtendedLifetime(keep) {}
         guard status == 0 else { return nil }
-        for (names, cache) in zip(stateNames, newCaches) {
-            state[names.selfKeys] = cache.keys
-            state[names.selfValues] = cache.values
-        }
+        for i in caches.indices { caches[i].advance() }
         state.step += 1
         return (logits, AttentionMaps(cross: crossWeights, decoderSelf: selfWeights))
     }
