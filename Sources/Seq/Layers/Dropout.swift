@@ -6,6 +6,8 @@ public final class Dropout: Layer {
     public let probability: Float
     /// Whether elements are dropped (training) or passed through (evaluation).
     public var isActive = false
+    /// Whether a call drops anything: active, with a probability above zero.
+    public var dropsOut: Bool { isActive && probability > 0 }
     private let generator: RandomGenerator
 
     public init(probability: Float, generator: RandomGenerator) {
@@ -15,7 +17,7 @@ public final class Dropout: Layer {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        guard isActive, probability > 0 else { return x }
+        guard dropsOut else { return x }
         return x.dropout(probability: probability, generator: generator)
     }
 

@@ -85,8 +85,7 @@ public final class MultiHeadAttention: Layer {
     public func attend(
         _ queries: Tensor, keys: Tensor, values: Tensor, mask: Tensor?, sources: [Int]? = nil
     ) -> (output: Tensor, weights: Tensor) {
-        if queries.rank == 3 && queries.shape[1] == 1 && !Autograd.isRecording
-            && !(attentionDropout.isActive && attentionDropout.probability > 0)
+        if attendsOnePosition(queries)
             && (mask == nil || Self.isPerKeyMask(mask!, entries: keys.shape[0], length: keys.shape[2])) {
             return attendOnePosition(queries, keys: keys, values: values, length: keys.shape[2], mask: mask, sources: sources)
         }
@@ -112,6 +111,12 @@ public final class MultiHeadAttention: Layer {
     /// fetches each row's keys and values ahead) where the CPU has it; off, the portable loops
     /// below — for comparing the two.
     nonisolated(unsafe) public static var attendsInC = true
+
+    /// Whether `queries` `[rows, 1, modelSize]` are one position per row of a step with neither
+    /// gradients nor dropout, the case `attendOnePosition` serves.
+    func attendsOnePosition(_ queries: Tensor) -> Bool {
+        queries.rank == 3 && queries.shape[1] == 1 && !Autograd.isRecording && !attentionDropout.dropsOut
+    }
 
     /// One query position per row (a decoding step), without gradients or dropout: what
     /// `attend` computes, written as loops over each row's heads instead of batched products.

@@ -55,8 +55,7 @@ public final class TransformerDecoderLayer: Layer {
         memory: (keys: Tensor, values: Tensor), sourceMask: Tensor?, sources: [Int]? = nil
     ) -> (output: Tensor, selfAttention: Tensor, crossAttention: Tensor) {
         var selfWeights = Tensor(0), crossWeights = Tensor(0)
-        let step = x.shape[1] == 1 && selfMask == nil && !Autograd.isRecording
-            && !(selfAttention.attentionDropout.isActive && selfAttention.attentionDropout.probability > 0)
+        let step = selfMask == nil && selfAttention.attendsOnePosition(x)
         var y = normalization.residual(x, norm: selfAttentionNorm, dropout: residualDropout) { input in
             let (keys, values) = selfAttention.keysAndValues(input)  // [b, h, length, dk]
             let output: Tensor

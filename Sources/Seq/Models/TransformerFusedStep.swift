@@ -125,9 +125,8 @@ extension Transformer {
 
     /// Whether any dropout of the decoder is on (training mode): the fused step has none.
     private var decoderDropsOut: Bool {
-        func on(_ dropout: Dropout) -> Bool { dropout.isActive && dropout.probability > 0 }
-        return on(decoder.embeddingDropout) || decoder.layers.contains {
-            on($0.residualDropout) || on($0.selfAttention.attentionDropout) || on($0.crossAttention.attentionDropout)
+        decoder.embeddingDropout.dropsOut || decoder.layers.contains {
+            $0.residualDropout.dropsOut || $0.selfAttention.attentionDropout.dropsOut || $0.crossAttention.attentionDropout.dropsOut
         }
     }
 }
