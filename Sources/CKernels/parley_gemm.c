@@ -167,17 +167,51 @@ void micro_kernel(const float *ap, const float *bp, int depth, float *c, int ldc
     }
 }
 
-/* One thread's product over rows [0, m) and columns [0, n) of C. */
+/* Steps of a prepacked B panel to fetch ahead (32 steps: 4 KiB, 64 lines). */
+enum { BLOCKS_PREFETCH_STEPS = 32 };
+
+/* The 12×32 tile, plainly and fetching its B panel ahead. Two call sites of micro_kernel inlined
+ * into one loop made clang store the whole tile to the stack at every step (half the speed), so
+ * each variant is a function of its own. */
+static __attribute__((noinline)) AVX512
+void tile(const float *ap, const float *bp, int depth, float *c, int ldc, int rows, int cols, int accumulate, int streams) {
+    micro_kernel(ap, bp, depth, c, ldc, rows, cols, accumulate, streams, MR, NR / 16, 0);
+}
+
+static __attribute__((noinline)) AVX512
+void tile_fetching_b(const float *ap, const float *bp, int depth, float *c, int ldc, int rows, int cols, int accumulate,
+                     int streams) {
+    micro_kernel(ap, bp, depth, c, ldc, rows, cols, accumulate, streams, MR, NR / 16, BLOCKS_PREFETCH_STEPS);
+}
+
+/* A weight's blocks, packed once: the panels pack_b makes of op(B) = wᵀ, for every KC-deep slice
+ * and all n columns (padded to whole panels), slice after slice. Where a block of them starts. */
+typedef struct {
+    const float *blocks;
+    long wide;    /* n rounded up to whole NR-wide panels */
+    int column;   /* the first column of C this thread's band covers */
+} prepacked_b;
+
+static const float *prepacked_block(prepacked_b b, int pc, int depth, int jc) {
+    return b.blocks + (long)pc * b.wide + (long)(b.column + jc) * depth;
+}
+
+/* One thread's product over rows [0, m) and columns [0, n) of C; with `prepacked`, op(B) comes
+ * from the weight's blocks and `packed_b` is not used. */
 static AVX512
 void gemm_serial(int trans_a, int trans_b, int m, int n, int k,
                  const float *a, int lda, const float *b, int ldb,
-                 float *c, int ldc, int accumulate, int streams, float *packed_a, float *packed_b) {
+                 float *c, int ldc, int accumulate, int streams, float *packed_a, float *packed_b,
+                 const prepacked_b *prepacked) {
     for (int jc = 0; jc < n; jc += NC) {
         int cols = n - jc < NC ? n - jc : NC;
         for (int pc = 0; pc < k; pc += KC) {
             int depth = k - pc < KC ? k - pc : KC;
             /* op(B)[pc.., jc..]: b[(pc)*ldb + jc] plainly, b[jc*ldb + pc] transposed. */
-            pack_b(trans_b ? b + (long)jc * ldb + pc : b + (long)pc * ldb + jc, ldb, trans_b, depth, cols, packed_b, NR);
+            if (prepacked)
+                packed_b = (float *)prepacked_block(*prepacked, pc, depth, jc);
+            else
+                pack_b(trans_b ? b + (long)jc * ldb + pc : b + (long)pc * ldb + jc, ldb, trans_b, depth, cols, packed_b, NR);
             int add = accumulate || pc > 0;
             for (int ic = 0; ic < m; ic += MC) {
                 int rows = m - ic < MC ? m - ic : MC;
@@ -185,10 +219,14 @@ void gemm_serial(int trans_a, int trans_b, int m, int n, int k,
                 for (int jr = 0; jr < cols; jr += NR) {
                     const float *bp = packed_b + (long)jr * depth;
                     for (int ir = 0; ir < rows; ir += MR) {
-                        micro_kernel(packed_a + (long)ir * depth, bp, depth,
-                                     c + (long)(ic + ir) * ldc + jc + jr, ldc,
-                                     rows - ir < MR ? rows - ir : MR, cols - jr < NR ? cols - jr : NR, add,
-                                     streams, MR, NR / 16, 0);
+                        float *tile_c = c + (long)(ic + ir) * ldc + jc + jr;
+                        int height = rows - ir < MR ? rows - ir : MR, width = cols - jr < NR ? cols - jr : NR;
+                        /* Blocks packed once come from L3 or memory, not from this thread's
+                         * just-written buffer: the first tile of a panel fetches it ahead. */
+                        if (prepacked && ir == 0)
+                            tile_fetching_b(packed_a, bp, depth, tile_c, ldc, height, width, add, streams);
+                        else
+                            tile(packed_a + (long)ir * depth, bp, depth, tile_c, ldc, height, width, add, streams);
                     }
                 }
             }
@@ -214,6 +252,7 @@ typedef struct {
     int trans_a, trans_b, m, n, k, lda, ldb, ldc, accumulate, parts, split_rows, streams;
     const float *a, *b;
     float *c;
+    const float *blocks;   /* op(B) packed once (parley_pack_blocks), or NULL */
 } gemm_job;
 
 /* Packing buffers, one pair per thread (the callers and the team's workers live long), grown on
@@ -274,7 +313,9 @@ static void gemm_part(void *context, int part) {
     int depth = job->k < KC ? job->k : KC;
     scratch_pair *pair = thread_scratch();
     float *packed_a = pair ? scratch(&pair->a, &pair->a_count, (size_t)round_up(rows < MC ? rows : MC, MR) * depth) : NULL;
-    float *packed_b = pair ? scratch(&pair->b, &pair->b_count, (size_t)round_up(cols < NC ? cols : NC, NR) * depth) : NULL;
+    float *packed_b = pair && !job->blocks ? scratch(&pair->b, &pair->b_count, (size_t)round_up(cols < NC ? cols : NC, NR) * depth)
+                                           : NULL;
+    prepacked_b blocks = {job->blocks, round_up(job->n, NR), job->split_rows ? 0 : start};
     /* The band's corner: rows of op(A) and C, or columns of op(B) and C. */
     const float *a = job->a, *b = job->b;
     float *c = job->c;
@@ -285,24 +326,25 @@ static void gemm_part(void *context, int part) {
         b += job->trans_b ? (long)start * job->ldb : start;
         c += start;
     }
-    if (!packed_a || !packed_b)
+    if (!packed_a || (!packed_b && !job->blocks))
         gemm_unpacked(job->trans_a, job->trans_b, rows, cols, job->k, a, job->lda, b, job->ldb, c, job->ldc, job->accumulate);
     else
         gemm_serial(job->trans_a, job->trans_b, rows, cols, job->k, a, job->lda, b, job->ldb, c, job->ldc, job->accumulate,
-                    job->streams, packed_a, packed_b);
+                    job->streams, packed_a, packed_b, job->blocks ? &blocks : NULL);
     if (job->streams) _mm_sfence();   /* the non-temporal stores are visible before the part is reported done */
 }
 
-int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
-                        const float *a, int lda, const float *b, int ldb,
-                        float *c, int ldc, int accumulate, int parts) {
+/* The product of either entry point; `blocks` is op(B) = bᵀ packed once, or NULL. */
+static int sgemm(int trans_a, int trans_b, int m, int n, int k,
+                 const float *a, int lda, const float *b, int ldb, const float *blocks,
+                 float *c, int ldc, int accumulate, int parts) {
     if (m <= 0 || n <= 0) return 0;
     if (k <= 0) {
         if (!accumulate)
             for (int i = 0; i < m; i++) memset(c + (long)i * ldc, 0, sizeof(float) * n);
         return 0;
     }
-    gemm_job job = {trans_a, trans_b, m, n, k, lda, ldb, ldc, accumulate, parts < 1 ? 1 : parts, 0, 0, a, b, c};
+    gemm_job job = {trans_a, trans_b, m, n, k, lda, ldb, ldc, accumulate, parts < 1 ? 1 : parts, 0, 0, a, b, c, blocks};
     /* A product too large to stay in cache (the logits of a training batch: 1280 × 8000 floats,
      * 41 MB) is written past the caches: a plain store first reads each line of C from memory,
      * which measured 1.25× slower for 1280 × 8000 × 256 on two Ice Lake cores. Smaller products
@@ -312,6 +354,28 @@ int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
     job.split_rows = (m + MR - 1) / MR >= (n + NR - 1) / NR;
     parley_pool_run(job.parts, gemm_part, &job);
     return 0;
+}
+
+int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
+                        const float *a, int lda, const float *b, int ldb,
+                        float *c, int ldc, int accumulate, int parts) {
+    return sgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, NULL, c, ldc, accumulate, parts);
+}
+
+/* A weight packed once in the blocks the product above packs op(B) = wᵀ into, for products with
+ * too many rows for the decoding kernel below (an encoder's, a few hundred rows of a batch): the
+ * threads of a product split by rows would each pack all of w again at every call. */
+size_t parley_blocks_count(int n, int k) { return (size_t)round_up(n, NR) * (size_t)k; }
+
+void parley_pack_blocks(const float *w, int n, int k, float *blocks) {
+    long wide = round_up(n, NR);
+    for (int pc = 0; pc < k; pc += KC)
+        pack_b(w + pc, k, 1, k - pc < KC ? k - pc : KC, n, blocks + pc * wide, NR);
+}
+
+int parley_sgemm_blocks(int trans_a, int m, int n, int k, const float *a, int lda,
+                        const float *w, const float *blocks, float *c, int ldc, int accumulate, int parts) {
+    return sgemm(trans_a, 1, m, n, k, a, lda, w, k, blocks, c, ldc, accumulate, parts);
 }
 
 /* Weights packed once, for the many products of decoding.
@@ -393,6 +457,14 @@ int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
 }
 
 
+size_t parley_blocks_count(int n, int k) { (void)n; (void)k; return 0; }
+void parley_pack_blocks(const float *w, int n, int k, float *blocks) { (void)w; (void)n; (void)k; (void)blocks; }
+int parley_sgemm_blocks(int trans_a, int m, int n, int k, const float *a, int lda,
+                        const float *w, const float *blocks, float *c, int ldc, int accumulate, int parts) {
+    (void)trans_a; (void)m; (void)n; (void)k; (void)a; (void)lda; (void)w; (void)blocks; (void)c; (void)ldc;
+    (void)accumulate; (void)parts;
+    return -1;
+}
 size_t parley_packed_weights_count(int n, int k) { (void)n; (void)k; return 0; }
 void parley_pack_weights(const float *w, int n, int k, float *packed) { (void)w; (void)n; (void)k; (void)packed; }
 int parley_sgemm_packed_weights(int trans_a, int m, int n, int k, const float *a, int lda,

@@ -189,15 +189,18 @@ struct GEMMTests {
         }
     }
 
-    @Test("products with a weight kept packed for decoding (1–8 rows on panels, 9–80 on tiles) equal a double-precision reference")
+    @Test("products with a weight kept packed for decoding (1–8 rows on panels, 9–80 on tiles, more on blocks) equal a double-precision reference")
     func packedWeightProducts() {
         let random = RandomGenerator(seed: 17)
         // 1–8 rows on the 64-column panels (columns ragged against them, split over the threads
         // or not); 9–80 rows (ragged against the 8-row tile), columns ragged against the 48-wide
-        // tiles, depths across several 128-deep slices.
+        // tiles, depths across several 128-deep slices; more rows on the general kernel's blocks:
+        // split by rows or by columns (bands starting inside the copy), columns ragged against
+        // its 32-wide panels and across its 4096-wide blocks, depths across its 256-deep slices.
         let shapes: [(m: Int, n: Int, k: Int)] = [
             (1, 1, 1), (1, 130, 300), (3, 65, 17), (5, 1030, 130), (8, 200, 256),
-            (9, 1, 1), (16, 47, 33), (23, 48, 128), (48, 97, 129), (80, 130, 300), (12, 8000 / 50, 256)]
+            (9, 1, 1), (16, 47, 33), (23, 48, 128), (48, 97, 129), (80, 130, 300), (12, 8000 / 50, 256),
+            (81, 33, 17), (300, 70, 600), (96, 1500, 257), (90, 4200, 12), (130, 8000 / 50, 256)]
         for (m, n, k) in shapes {
             for transposeA in [false, true] {
                 let a = (0..<(m * k)).map { _ in random.uniform(-1, 1) }
@@ -303,7 +306,7 @@ struct GEMMTests {
     }
 
     @Test("a weight's packed copy is re-made after every kind of write to a parameter, in decoding and in training",
-          arguments: [(1, false), (16, false), (16, true)])
+          arguments: [(1, false), (16, false), (16, true), (120, false), (120, true)])
     func packedWeightInvalidation(rows: Int, recording: Bool) {
         let inputs = 40, outputs = 30
         let random = RandomGenerator(seed: 23)

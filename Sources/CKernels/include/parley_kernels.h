@@ -50,6 +50,15 @@ int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
                         const float *a, int lda, const float *b, int ldb,
                         float *c, int ldc, int accumulate, int parts);
 
+/* The same product with op(b) = wᵀ, w [n, k] row-major, read from a copy of w packed once in the
+ * blocks parley_sgemm_avx512 packs it into per call (parley_pack_blocks writes
+ * parley_blocks_count(n, k) floats): for products of many rows that recur on one weight, such as
+ * an encoder's. Returns 0, or -1 when no AVX-512 kernel is compiled in. */
+size_t parley_blocks_count(int n, int k);
+void parley_pack_blocks(const float *w, int n, int k, float *blocks);
+int parley_sgemm_blocks(int trans_a, int m, int n, int k, const float *a, int lda,
+                        const float *w, const float *blocks, float *c, int ldc, int accumulate, int parts);
+
 /* Weight matrices packed once for many products (decoding; parley_gemm.c). w is [n, k] row-major;
  * parley_pack_weights writes parley_packed_weights_count(n, k) floats.
  * parley_sgemm_packed_weights: c (+)= op(a)·wᵀ, op(a) m×k (a is k×m when trans_a), reading w

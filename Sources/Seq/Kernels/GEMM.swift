@@ -10,7 +10,7 @@ import Glibc
 
 /// Single-precision matrix products: `C = op(A)·op(B)` (or `C += …`), row-major.
 ///
-/// Five paths, by shape:
+/// Six paths, by shape:
 /// - a parameter's weight as `Bᵀ` times 9–80 rows (batched decoding; a recurrent model's time
 ///   steps in training): the weight's packed copy, made by the first such product and kept until
 ///   a parameter is written (`PackedWeights`);
@@ -20,7 +20,9 @@ import Glibc
 ///   worker team;
 /// - other products of very few rows: the few-row kernels, which read the operands in place
 ///   (BLAS would pack them first), with their columns split over the worker team;
-/// - larger products, on a CPU with AVX-512: the packed kernel of `parley_gemm.c`;
+/// - larger products, on a CPU with AVX-512: the packed kernel of `parley_gemm.c`; outside
+///   gradient recording, a parameter's weight as `Bᵀ` (an encoder's products over a batch) from
+///   its copy packed once in that kernel's blocks (`PackedWeights.blocks`);
 /// - otherwise BLAS (`cblas_sgemm`).
 public enum GEMM {
     /// Products with at most this many rows in `op(A)` use the row kernels instead of BLAS
@@ -56,7 +58,7 @@ public enum GEMM {
     /// - Parameter weight: the storage `B` points to when it is a whole weight matrix `[n, k]`:
     ///   products of 9 to `avx512RowLimit` rows then use a packed copy of it kept for later
     ///   products (`PackedWeights`), and outside gradient recording, products of 1–8 rows its
-    ///   panel copy.
+    ///   panel copy and products of more rows its copy in the general kernel's blocks.
     public static func multiply(
         _ a: UnsafePointer<Float>, transposeA: Bool,
         _ b: UnsafePointer<Float>, transposeB: Bool,
@@ -84,6 +86,13 @@ public enum GEMM {
         // the AVX-512 dot kernel reads it in place, which wins up to a few dozen rows.
         if m <= rowKernelLimit || (transposeB && m <= avx512RowLimit && usesAVX512Kernels) {
             rowKernel(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k, accumulate: accumulate)
+            return
+        }
+        if let weight, transposeB, usesAVX512Kernels, !Autograd.isRecording, m * n * k >= packedKernelMinimumWork,
+           weight.pointer == UnsafeMutablePointer(mutating: b), let blocks = PackedWeights.blocks(of: weight, n: n, k: k) {
+            let parts = m * n * k >= packedKernelSplitWork ? threadCount : 1
+            parley_sgemm_blocks(transposeA ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k),
+                                b, blocks, c, Int32(n), accumulate ? 1 : 0, Int32(parts))
             return
         }
         if usesAVX512Kernels && m * n * k >= packedKernelMinimumWork {

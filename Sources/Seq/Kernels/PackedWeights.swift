@@ -15,6 +15,11 @@ import Foundation
 /// optimiser step and uses each for every time step of the batch (a Bahdanau step of 64 pairs
 /// multiplies the decoder's LSTM weights by 64 rows 20 times).
 ///
+/// Products of more rows than that, outside gradient recording (an encoder over a batch of
+/// sentences), read the weight from a third copy, `blocks(of:n:k:)`, laid out as the general
+/// GEMM packs a transposed right operand per call (`parley_pack_blocks`): the threads of such a
+/// product, split by rows, would otherwise each pack the whole weight at every call.
+///
 /// Products of one to eight rows (a sentence decoded alone, greedily or in a beam), including
 /// the fused Transformer step's, read their weights from a second kind of copy,
 /// `panels(of:n:k:)`: 64 columns per panel, k-major and 64-byte aligned, one contiguous run per
@@ -36,6 +41,9 @@ public enum PackedWeights {
         case tiles
         /// 64-column k-major panels, for the few-row broadcast kernel (`parley_pack_panels`).
         case panels
+        /// 32-column panels of 256-deep slices, the blocks the general GEMM packs a transposed
+        /// right operand into (`parley_pack_blocks`), for products of more rows (an encoder's).
+        case blocks
     }
 
     /// How the panel copies hold a weight.
@@ -86,6 +94,12 @@ public enum PackedWeights {
         copy(of: weight, n: n, k: k, layout: .tiles, precision: .float32)
     }
 
+    /// The copy of `weight` seen as `[n, k]` in the general GEMM's blocks, made now if it has none
+    /// from this generation; `nil` when `weight` is not a parameter's.
+    static func blocks(of weight: TensorStorage, n: Int, k: Int) -> UnsafePointer<Float>? {
+        copy(of: weight, n: n, k: k, layout: .blocks, precision: .float32)
+    }
+
     /// The copy of `weight` seen as `[n, k]` in 64-column panels at its parameter's precision, made
     /// now if it has none from this generation; `nil` when `weight` is not a parameter's.
     static func panels(of weight: TensorStorage, n: Int, k: Int) -> Panels? {
@@ -104,15 +118,22 @@ public enum PackedWeights {
             if copy.generation == generation && copy.n == n && copy.precision == precision { return UnsafePointer(copy.start) }
             weight.releasePackedCopy(layout)
         }
-        let count = layout == .tiles
-            ? parley_packed_weights_count(Int32(n), Int32(k)) : parley_panels_count(Int32(n), Int32(k), precision.format)
-        let alignment = layout == .tiles ? 0 : 16   // 4-byte words of slack to reach a 64-byte boundary
+        let count = switch layout {
+        case .tiles: parley_packed_weights_count(Int32(n), Int32(k))
+        case .panels: parley_panels_count(Int32(n), Int32(k), precision.format)
+        case .blocks: parley_blocks_count(Int32(n), Int32(k))
+        }
+        // Panels and blocks start on a 64-byte boundary, so that no vector load of them splits
+        // cache lines (the general kernel ran 2× slower on 16-byte aligned blocks).
+        let aligned = layout != .tiles
+        let alignment = aligned ? 16 : 0   // 4-byte words of slack to reach a 64-byte boundary
         let (pointer, capacity) = BufferPool.allocate(count + alignment)
         let misalignment = Int(bitPattern: pointer) % 64 / MemoryLayout<Float>.size
-        let start = layout == .tiles || misalignment == 0 ? pointer : pointer + (16 - misalignment)
+        let start = !aligned || misalignment == 0 ? pointer : pointer + (16 - misalignment)
         switch layout {
         case .tiles: parley_pack_weights(weight.pointer, Int32(n), Int32(k), start)
         case .panels: parley_pack_panels(weight.pointer, Int32(n), Int32(k), precision.format, start)
+        case .blocks: parley_pack_blocks(weight.pointer, Int32(n), Int32(k), start)
         }
         weight.packedCopies.append(Copy(pointer: pointer, capacity: capacity, start: start, layout: layout,
                                         precision: precision, n: n, generation: generation))
