@@ -367,11 +367,15 @@ int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
  * threads of a product split by rows would each pack all of w again at every call. */
 size_t parley_blocks_count(int n, int k) { return (size_t)round_up(n, NR) * (size_t)k; }
 
-void parley_pack_blocks(const float *w, int n, int k, float *blocks) {
-    long wide = round_up(n, NR);
-    for (int pc = 0; pc < k; pc += KC)
-        pack_b(w + pc, k, 1, k - pc < KC ? k - pc : KC, n, blocks + pc * wide, NR);
+/* w [n, k] as op(B) = wᵀ in `slice`-deep slices of `panel`-wide panels over all n columns, slice
+ * after slice: the layout of both kept copies (the blocks here, the tiles below). */
+static void pack_weight_slices(const float *w, int n, int k, int slice, int panel, float *packed) {
+    long wide = round_up(n, panel);
+    for (int pc = 0; pc < k; pc += slice)
+        pack_b(w + pc, k, 1, k - pc < slice ? k - pc : slice, n, packed + pc * wide, panel);
 }
+
+void parley_pack_blocks(const float *w, int n, int k, float *blocks) { pack_weight_slices(w, n, k, KC, NR, blocks); }
 
 int parley_sgemm_blocks(int trans_a, int m, int n, int k, const float *a, int lda,
                         const float *w, const float *blocks, float *c, int ldc, int accumulate, int parts) {
@@ -395,11 +399,7 @@ enum { WMR = 8, WNR = 48, WKC = 128, PREFETCH_STEPS = 64 };
 
 size_t parley_packed_weights_count(int n, int k) { return (size_t)round_up(n, WNR) * (size_t)k; }
 
-void parley_pack_weights(const float *w, int n, int k, float *packed) {
-    long wide = round_up(n, WNR);
-    for (int pc = 0; pc < k; pc += WKC)
-        pack_b(w + pc, k, 1, k - pc < WKC ? k - pc : WKC, n, packed + pc * wide, WNR);
-}
+void parley_pack_weights(const float *w, int n, int k, float *packed) { pack_weight_slices(w, n, k, WKC, WNR, packed); }
 
 typedef struct {
     int trans_a, m, n, k, lda, ldc, accumulate, parts;

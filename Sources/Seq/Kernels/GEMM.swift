@@ -70,15 +70,17 @@ public enum GEMM {
             if !accumulate { c.update(repeating: 0, count: m * n) }
             return
         }
-        if let weight, transposeB, m > rowKernelLimit, m <= avx512RowLimit, usesAVX512Kernels,
-           weight.pointer == UnsafeMutablePointer(mutating: b), let packed = PackedWeights.copy(of: weight, n: n, k: k) {
+        // `weight` when B is that whole weight, transposed, and the AVX-512 kernels that read its
+        // kept copies are in use.
+        let kept = weight.flatMap { transposeB && usesAVX512Kernels && $0.pointer == UnsafeMutablePointer(mutating: b) ? $0 : nil }
+        if let kept, m > rowKernelLimit, m <= avx512RowLimit, let packed = PackedWeights.copy(of: kept, n: n, k: k) {
             let parts = m * n * k >= rowKernelSplitWork ? threadCount : 1
             parley_sgemm_packed_weights(transposeA ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k),
                                         b, packed, c, Int32(n), accumulate ? 1 : 0, Int32(parts))
             return
         }
-        if let weight, transposeB, !transposeA, m <= rowKernelLimit, usesAVX512Kernels, !Autograd.isRecording,
-           weight.pointer == UnsafeMutablePointer(mutating: b), let panels = PackedWeights.panels(of: weight, n: n, k: k) {
+        if let kept, !transposeA, m <= rowKernelLimit, !Autograd.isRecording,
+           let panels = PackedWeights.panels(of: kept, n: n, k: k) {
             panelRows(a, panels, into: c, m: m, n: n, k: k, accumulate: accumulate)
             return
         }
@@ -88,21 +90,19 @@ public enum GEMM {
             rowKernel(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k, accumulate: accumulate)
             return
         }
-        if let weight, transposeB, usesAVX512Kernels, !Autograd.isRecording, m * n * k >= packedKernelMinimumWork,
-           weight.pointer == UnsafeMutablePointer(mutating: b), let blocks = PackedWeights.blocks(of: weight, n: n, k: k) {
-            let parts = m * n * k >= packedKernelSplitWork ? threadCount : 1
-            parley_sgemm_blocks(transposeA ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k),
-                                b, blocks, c, Int32(n), accumulate ? 1 : 0, Int32(parts))
-            return
-        }
         if usesAVX512Kernels && m * n * k >= packedKernelMinimumWork {
             // BLAS picks its kernels by CPU model (or OPENBLAS_CORETYPE) and may run AVX2 on a
             // core with AVX-512; the packed kernel measured 1.5–1.9× OpenBLAS's AVX2 kernels on
             // the training shapes.
             let parts = m * n * k >= packedKernelSplitWork ? threadCount : 1
-            parley_sgemm_avx512(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k),
-                                a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
-                                c, Int32(n), accumulate ? 1 : 0, Int32(parts))
+            if let kept, !Autograd.isRecording, let blocks = PackedWeights.blocks(of: kept, n: n, k: k) {
+                parley_sgemm_blocks(transposeA ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k),
+                                    b, blocks, c, Int32(n), accumulate ? 1 : 0, Int32(parts))
+            } else {
+                parley_sgemm_avx512(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k),
+                                    a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
+                                    c, Int32(n), accumulate ? 1 : 0, Int32(parts))
+            }
             return
         }
         cblas_sgemm(
