@@ -135,7 +135,8 @@ static AVX512 void pack_b(const float *b, int ldb, int trans, int depth, int col
  * (whole, 64-byte aligned vectors; the rest as usual). */
 static inline __attribute__((always_inline)) AVX512
 void micro_kernel(const float *ap, const float *bp, int depth, float *c, int ldc, int rows, int cols,
-                  int accumulate, int streams, const int tall, const int vectors, const int prefetch) {
+                  int accumulate, const float *bias, int streams, const int tall, const int vectors,
+                  const int prefetch) {
     __m512 acc[12][3];
 #pragma clang loop unroll(full)
     for (int i = 0; i < tall; i++)
@@ -170,7 +171,8 @@ void micro_kernel(const float *ap, const float *bp, int depth, float *c, int ldc
 #pragma clang loop unroll(full)
         for (int v = 0; v < vectors; v++) {
             __m512 x = acc[i][v];
-            if (accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(masks[v], row + 16 * v));
+            if (bias) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(masks[v], bias + 16 * v));
+            else if (accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(masks[v], row + 16 * v));
             if (streams && !accumulate && masks[v] == 0xFFFF && ((uintptr_t)(row + 16 * v) & 63) == 0)
                 _mm512_stream_ps(row + 16 * v, x);
             else
@@ -186,14 +188,15 @@ enum { BLOCKS_PREFETCH_STEPS = 32 };
  * into one loop made clang store the whole tile to the stack at every step (half the speed), so
  * each variant is a function of its own. */
 static __attribute__((noinline)) AVX512
-void tile(const float *ap, const float *bp, int depth, float *c, int ldc, int rows, int cols, int accumulate, int streams) {
-    micro_kernel(ap, bp, depth, c, ldc, rows, cols, accumulate, streams, MR, NR / 16, 0);
+void tile(const float *ap, const float *bp, int depth, float *c, int ldc, int rows, int cols, int accumulate,
+          const float *bias, int streams) {
+    micro_kernel(ap, bp, depth, c, ldc, rows, cols, accumulate, bias, streams, MR, NR / 16, 0);
 }
 
 static __attribute__((noinline)) AVX512
 void tile_fetching_b(const float *ap, const float *bp, int depth, float *c, int ldc, int rows, int cols, int accumulate,
-                     int streams) {
-    micro_kernel(ap, bp, depth, c, ldc, rows, cols, accumulate, streams, MR, NR / 16, BLOCKS_PREFETCH_STEPS);
+                     const float *bias, int streams) {
+    micro_kernel(ap, bp, depth, c, ldc, rows, cols, accumulate, bias, streams, MR, NR / 16, BLOCKS_PREFETCH_STEPS);
 }
 
 /* A weight's blocks, packed once: the panels pack_b makes of op(B) = wᵀ, for every KC-deep slice
@@ -213,7 +216,7 @@ static const float *prepacked_block(prepacked_b b, int pc, int depth, int jc) {
 static AVX512
 void gemm_serial(int trans_a, int trans_b, int m, int n, int k,
                  const float *a, int lda, const float *b, int ldb,
-                 float *c, int ldc, int accumulate, int streams, float *packed_a, float *packed_b,
+                 float *c, int ldc, int accumulate, const float *bias, int streams, float *packed_a, float *packed_b,
                  const prepacked_b *prepacked) {
     for (int jc = 0; jc < n; jc += NC) {
         int cols = n - jc < NC ? n - jc : NC;
@@ -225,6 +228,7 @@ void gemm_serial(int trans_a, int trans_b, int m, int n, int k,
             else
                 pack_b(trans_b ? b + (long)jc * ldb + pc : b + (long)pc * ldb + jc, ldb, trans_b, depth, cols, packed_b, NR);
             int add = accumulate || pc > 0;
+            const float *first_bias = pc == 0 ? bias : NULL;   /* added once, by the first slice */
             for (int ic = 0; ic < m; ic += MC) {
                 int rows = m - ic < MC ? m - ic : MC;
                 pack_a(trans_a ? a + (long)pc * lda + ic : a + (long)ic * lda + pc, lda, trans_a, rows, depth, packed_a, MR);
@@ -235,10 +239,11 @@ void gemm_serial(int trans_a, int trans_b, int m, int n, int k,
                         int height = rows - ir < MR ? rows - ir : MR, width = cols - jr < NR ? cols - jr : NR;
                         /* Blocks packed once come from L3 or memory, not from this thread's
                          * just-written buffer: the first tile of a panel fetches it ahead. */
+                        const float *tile_bias = first_bias ? first_bias + jc + jr : NULL;
                         if (prepacked && ir == 0)
-                            tile_fetching_b(packed_a, bp, depth, tile_c, ldc, height, width, add, streams);
+                            tile_fetching_b(packed_a, bp, depth, tile_c, ldc, height, width, add, tile_bias, streams);
                         else
-                            tile(packed_a + (long)ir * depth, bp, depth, tile_c, ldc, height, width, add, streams);
+                            tile(packed_a + (long)ir * depth, bp, depth, tile_c, ldc, height, width, add, tile_bias, streams);
                     }
                 }
             }
@@ -249,10 +254,10 @@ void gemm_serial(int trans_a, int trans_b, int m, int n, int k,
 /* Plain loops, for a thread that could not get its packing buffers (out of memory): slow, right. */
 static void gemm_unpacked(int trans_a, int trans_b, int m, int n, int k,
                           const float *a, int lda, const float *b, int ldb,
-                          float *c, int ldc, int accumulate) {
+                          float *c, int ldc, int accumulate, const float *bias) {
     for (int i = 0; i < m; i++)
         for (int j = 0; j < n; j++) {
-            float sum = accumulate ? c[(long)i * ldc + j] : 0;
+            float sum = bias ? bias[j] : accumulate ? c[(long)i * ldc + j] : 0;
             for (int p = 0; p < k; p++)
                 sum += (trans_a ? a[(long)p * lda + i] : a[(long)i * lda + p]) *
                        (trans_b ? b[(long)j * ldb + p] : b[(long)p * ldb + j]);
@@ -265,6 +270,7 @@ typedef struct {
     const float *a, *b;
     float *c;
     const float *blocks;   /* op(B) packed once (parley_pack_blocks), or NULL */
+    const float *bias;     /* n floats added to every row of C (with accumulate 0), or NULL */
 } gemm_job;
 
 /* Packing buffers, one pair per thread (the callers and the team's workers live long), grown on
@@ -329,7 +335,7 @@ static void gemm_part(void *context, int part) {
                                            : NULL;
     prepacked_b blocks = {job->blocks, round_up(job->n, NR), job->split_rows ? 0 : start};
     /* The band's corner: rows of op(A) and C, or columns of op(B) and C. */
-    const float *a = job->a, *b = job->b;
+    const float *a = job->a, *b = job->b, *bias = job->bias;
     float *c = job->c;
     if (job->split_rows) {
         a += job->trans_a ? start : (long)start * job->lda;
@@ -337,31 +343,39 @@ static void gemm_part(void *context, int part) {
     } else {
         b += job->trans_b ? (long)start * job->ldb : start;
         c += start;
+        if (bias) bias += start;
     }
     if (!packed_a || (!packed_b && !job->blocks))
-        gemm_unpacked(job->trans_a, job->trans_b, rows, cols, job->k, a, job->lda, b, job->ldb, c, job->ldc, job->accumulate);
+        gemm_unpacked(job->trans_a, job->trans_b, rows, cols, job->k, a, job->lda, b, job->ldb, c, job->ldc, job->accumulate,
+                      bias);
     else
         gemm_serial(job->trans_a, job->trans_b, rows, cols, job->k, a, job->lda, b, job->ldb, c, job->ldc, job->accumulate,
-                    job->streams, packed_a, packed_b, job->blocks ? &blocks : NULL);
+                    bias, job->streams, packed_a, packed_b, job->blocks ? &blocks : NULL);
     if (job->streams) _mm_sfence();   /* the non-temporal stores are visible before the part is reported done */
 }
 
 /* The product of either entry point; `blocks` is op(B) = bᵀ packed once, or NULL. */
 static int sgemm(int trans_a, int trans_b, int m, int n, int k,
                  const float *a, int lda, const float *b, int ldb, const float *blocks,
-                 float *c, int ldc, int accumulate, int parts) {
+                 float *c, int ldc, int accumulate, const float *bias, int parts) {
     if (m <= 0 || n <= 0) return 0;
+    if (bias && accumulate) return -1;
     if (k <= 0) {
         if (!accumulate)
-            for (int i = 0; i < m; i++) memset(c + (long)i * ldc, 0, sizeof(float) * n);
+            for (int i = 0; i < m; i++) {
+                if (bias) memcpy(c + (long)i * ldc, bias, sizeof(float) * n);
+                else memset(c + (long)i * ldc, 0, sizeof(float) * n);
+            }
         return 0;
     }
-    gemm_job job = {trans_a, trans_b, m, n, k, lda, ldb, ldc, accumulate, parts < 1 ? 1 : parts, 0, 0, a, b, c, blocks};
+    gemm_job job = {trans_a, trans_b, m, n, k, lda, ldb, ldc, accumulate, parts < 1 ? 1 : parts, 0, 0, a, b, c, blocks, bias};
     /* A product too large to stay in cache (the logits of a training batch: 1280 × 8000 floats,
      * 41 MB) is written past the caches: a plain store first reads each line of C from memory,
      * which measured 1.25× slower for 1280 × 8000 × 256 on two Ice Lake cores. Smaller products
-     * keep plain stores, so that what reads C next finds it in cache. */
-    job.streams = (long)m * n * (long)sizeof(float) >= STREAMING_BYTES;
+     * keep plain stores, so that what reads C next finds it in cache; so do products of more than
+     * one KC-deep slice, whose later slices read C back (streamed, from memory: Bahdanau's
+     * logits, k = 1024, and its output layer's weight gradient made its step ≈ 4 % slower). */
+    job.streams = k <= KC && (long)m * n * (long)sizeof(float) >= STREAMING_BYTES;
     /* Split the longer side, so each thread's band still fills whole tiles. */
     job.split_rows = (m + MR - 1) / MR >= (n + NR - 1) / NR;
     parley_pool_run(job.parts, gemm_part, &job);
@@ -370,8 +384,8 @@ static int sgemm(int trans_a, int trans_b, int m, int n, int k,
 
 int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
                         const float *a, int lda, const float *b, int ldb,
-                        float *c, int ldc, int accumulate, int parts) {
-    return sgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, NULL, c, ldc, accumulate, parts);
+                        float *c, int ldc, int accumulate, const float *bias, int parts) {
+    return sgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, NULL, c, ldc, accumulate, bias, parts);
 }
 
 /* A weight packed once in the blocks the product above packs op(B) = wᵀ into, for products with
@@ -390,8 +404,9 @@ static void pack_weight_slices(const float *w, int n, int k, int slice, int pane
 void parley_pack_blocks(const float *w, int n, int k, float *blocks) { pack_weight_slices(w, n, k, KC, NR, blocks); }
 
 int parley_sgemm_blocks(int trans_a, int m, int n, int k, const float *a, int lda,
-                        const float *w, const float *blocks, float *c, int ldc, int accumulate, int parts) {
-    return sgemm(trans_a, 1, m, n, k, a, lda, w, k, blocks, c, ldc, accumulate, parts);
+                        const float *w, const float *blocks, float *c, int ldc, int accumulate, const float *bias,
+                        int parts) {
+    return sgemm(trans_a, 1, m, n, k, a, lda, w, k, blocks, c, ldc, accumulate, bias, parts);
 }
 
 /* Weights packed once, for the many products of decoding.
@@ -431,7 +446,7 @@ static AVX512 void packed_weights_part(void *context, int part) {
     float *packed_a = pair ? scratch(&pair->a, &pair->a_count, (size_t)round_up(m, WMR) * WKC) : NULL;
     if (!packed_a) {
         gemm_unpacked(job->trans_a, 1, m, end - start, k, job->a, job->lda, job->w + (long)start * k, k,
-                      job->c + start, job->ldc, job->accumulate);
+                      job->c + start, job->ldc, job->accumulate, NULL);
         return;
     }
     long wide = round_up(job->n, WNR);
@@ -444,7 +459,7 @@ static AVX512 void packed_weights_part(void *context, int part) {
                 micro_kernel(packed_a + (long)ir * depth, slice + (long)jr * depth, depth,
                              job->c + (long)ir * job->ldc + jr, job->ldc,
                              m - ir < WMR ? m - ir : WMR, end - jr < WNR ? end - jr : WNR,
-                             job->accumulate || pc > 0, 0, WMR, WNR / 16, PREFETCH_STEPS);
+                             job->accumulate || pc > 0, NULL, 0, WMR, WNR / 16, PREFETCH_STEPS);
     }
 }
 
@@ -452,7 +467,7 @@ int parley_sgemm_packed_weights(int trans_a, int m, int n, int k, const float *a
                                 const float *w, const float *packed, float *c, int ldc,
                                 int accumulate, int parts) {
     if (m <= 0 || n <= 0) return 0;
-    if (k <= 0) return parley_sgemm_avx512(trans_a, 1, m, n, k, a, lda, w, k, c, ldc, accumulate, parts);
+    if (k <= 0) return parley_sgemm_avx512(trans_a, 1, m, n, k, a, lda, w, k, c, ldc, accumulate, NULL, parts);
     packed_weights_job job = {trans_a, m, n, k, lda, ldc, accumulate, parts < 1 ? 1 : parts, a, w, packed, c};
     parley_pool_run(job.parts, packed_weights_part, &job);
     return 0;
@@ -462,9 +477,9 @@ int parley_sgemm_packed_weights(int trans_a, int m, int n, int k, const float *a
 
 int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
                         const float *a, int lda, const float *b, int ldb,
-                        float *c, int ldc, int accumulate, int parts) {
+                        float *c, int ldc, int accumulate, const float *bias, int parts) {
     (void)trans_a; (void)trans_b; (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb;
-    (void)c; (void)ldc; (void)accumulate; (void)parts;
+    (void)c; (void)ldc; (void)accumulate; (void)bias; (void)parts;
     return -1;
 }
 
@@ -472,9 +487,10 @@ int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
 size_t parley_blocks_count(int n, int k) { (void)n; (void)k; return 0; }
 void parley_pack_blocks(const float *w, int n, int k, float *blocks) { (void)w; (void)n; (void)k; (void)blocks; }
 int parley_sgemm_blocks(int trans_a, int m, int n, int k, const float *a, int lda,
-                        const float *w, const float *blocks, float *c, int ldc, int accumulate, int parts) {
+                        const float *w, const float *blocks, float *c, int ldc, int accumulate, const float *bias,
+                        int parts) {
     (void)trans_a; (void)m; (void)n; (void)k; (void)a; (void)lda; (void)w; (void)blocks; (void)c; (void)ldc;
-    (void)accumulate; (void)parts;
+    (void)accumulate; (void)bias; (void)parts;
     return -1;
 }
 size_t parley_packed_weights_count(int n, int k) { (void)n; (void)k; return 0; }

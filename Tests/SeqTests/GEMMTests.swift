@@ -218,6 +218,54 @@ struct GEMMTests {
         }
     }
 
+    @Test("a product with a bias equals the product added onto rows of the bias, bit for bit, on every kernel path, and a double-precision reference")
+    func biasedProducts() {
+        let random = RandomGenerator(seed: 23)
+        // The general kernel (split by rows and by columns, ragged tiles, several 256-deep
+        // slices, products large enough to be stored past the caches), BLAS (little work),
+        // the few-row kernels, and with a kept weight its panels, tiles and blocks; and k = 0.
+        let shapes: [(m: Int, n: Int, k: Int)] = [
+            (1, 130, 300), (5, 1030, 130), (9, 5, 15), (16, 47, 33), (80, 130, 300),
+            (81, 33, 17), (300, 70, 600), (96, 1500, 257), (1280, 3300, 40), (7, 9, 0), (200, 9, 0)]
+        for (m, n, k) in shapes {
+            for transposeA in [false, true] {
+                for kept in [false, true] {
+                    let a = (0..<(m * k)).map { _ in random.uniform(-1, 1) }
+                    let b = (0..<(n * k)).map { _ in random.uniform(-1, 1) }
+                    let bias = (0..<n).map { _ in random.uniform(-1, 1) }
+                    let weight = Parameter(Tensor(shape: [n, k], scalars: b))
+                    func product(withBias: Bool) -> [Float] {
+                        var c = withBias ? [Float](repeating: .nan, count: m * n) : (0..<(m * n)).map { bias[$0 % n] }
+                        a.withUnsafeBufferPointer { a in
+                            b.withUnsafeBufferPointer { b in
+                                c.withUnsafeMutableBufferPointer { c in
+                                    bias.withUnsafeBufferPointer { bias in
+                                        let operand = kept ? UnsafePointer(weight.value.storage.pointer) : b.baseAddress!
+                                        withoutGradients {
+                                            GEMM.multiply(a.baseAddress!, transposeA: transposeA, operand, transposeB: true,
+                                                          into: c.baseAddress!, m: m, n: n, k: k, accumulate: !withBias,
+                                                          weight: kept ? weight.value.storage : nil,
+                                                          bias: withBias ? bias.baseAddress! : nil)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        return c
+                    }
+                    let biased = product(withBias: true), laid = product(withBias: false)
+                    let case_ = "\(m)×\(n)×\(k) transposeA \(transposeA) kept \(kept)"
+                    #expect(biased.elementsEqual(laid) { $0.bitPattern == $1.bitPattern }, "\(case_): differs from the product onto laid rows")
+                    let error = biased.withUnsafeBufferPointer {
+                        Self.referenceError($0.baseAddress!, a, b, m: m, n: n, k: k, transposeA: transposeA, transposeB: true,
+                                            start: (0..<(m * n)).map { bias[$0 % n] })
+                    }
+                    #expect(error < 2e-5, "\(case_): relative error \(error)")
+                }
+            }
+        }
+    }
+
     /// The bfloat16 nearest `x` (ties to even), as a float.
     static func bfloat16Rounded(_ x: Float) -> Float {
         let bits = x.bitPattern

@@ -43,21 +43,24 @@ int parley_panel_rows(const float *a, int lda, const void *panels, int format, i
                       int k_low, int k_high, float *c, int ldc, int rows, int accumulate);
 
 /* Large products: c (+)= op(a)·op(b), row-major, op(x) = x or xᵀ by the trans flags; op(a) is
- * m×k, op(b) is k×n, leading dimensions lda, ldb, ldc (parley_gemm.c). Runs `parts` bands of C
- * on the worker team. Returns 0, or -1 (c untouched) when no AVX-512 kernel is compiled in.
+ * m×k, op(b) is k×n, leading dimensions lda, ldb, ldc (parley_gemm.c). With `bias` (n floats,
+ * accumulate 0) c = op(a)·op(b) + bias in every row, the bias added as the tiles are stored.
+ * Runs `parts` bands of C on the worker team. Returns 0, or -1 (c untouched) when no AVX-512
+ * kernel is compiled in or for a bias with accumulate set.
  * Call only when parley_kernels_have_avx512() returned 1. */
 int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
                         const float *a, int lda, const float *b, int ldb,
-                        float *c, int ldc, int accumulate, int parts);
+                        float *c, int ldc, int accumulate, const float *bias, int parts);
 
 /* The same product with op(b) = wᵀ, w [n, k] row-major, read from a copy of w packed once in the
  * blocks parley_sgemm_avx512 packs it into per call (parley_pack_blocks writes
  * parley_blocks_count(n, k) floats): for products of many rows that recur on one weight, such as
- * an encoder's. Returns 0, or -1 when no AVX-512 kernel is compiled in. */
+ * an encoder's. `bias` as above. Returns 0, or -1 when no AVX-512 kernel is compiled in. */
 size_t parley_blocks_count(int n, int k);
 void parley_pack_blocks(const float *w, int n, int k, float *blocks);
 int parley_sgemm_blocks(int trans_a, int m, int n, int k, const float *a, int lda,
-                        const float *w, const float *blocks, float *c, int ldc, int accumulate, int parts);
+                        const float *w, const float *blocks, float *c, int ldc, int accumulate, const float *bias,
+                        int parts);
 
 /* Weight matrices packed once for many products (decoding; parley_gemm.c). w is [n, k] row-major;
  * parley_pack_weights writes parley_packed_weights_count(n, k) floats.

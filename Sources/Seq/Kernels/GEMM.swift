@@ -59,15 +59,28 @@ public enum GEMM {
     ///   products of 9 to `avx512RowLimit` rows then use a packed copy of it kept for later
     ///   products (`PackedWeights`), and outside gradient recording, products of 1–8 rows its
     ///   panel copy and products of more rows its copy in the general kernel's blocks.
+    /// - Parameter bias: `n` values added to every row of `C` (only with `accumulate` false). The
+    ///   general AVX-512 kernel adds them as it stores its tiles; for the other kernels the rows
+    ///   are laid under `C` first and the product added to them, which gives the same sums.
     public static func multiply(
         _ a: UnsafePointer<Float>, transposeA: Bool,
         _ b: UnsafePointer<Float>, transposeB: Bool,
         into c: UnsafeMutablePointer<Float>,
-        m: Int, n: Int, k: Int, accumulate: Bool = false, weight: TensorStorage? = nil
+        m: Int, n: Int, k: Int, accumulate: Bool = false, weight: TensorStorage? = nil,
+        bias: UnsafePointer<Float>? = nil
     ) {
+        precondition(bias == nil || !accumulate, "a product with a bias overwrites C")
         if m == 0 || n == 0 { return }
+        /// Whether the kernel is to add into `C`: with a bias, after laying its rows there.
+        func addsIntoC() -> Bool {
+            guard let bias else { return accumulate }
+            Parallel.forEachPart(units: m, costPerUnit: n) { part in
+                for row in part { (c + row * n).update(from: bias, count: n) }
+            }
+            return true
+        }
         if k == 0 {
-            if !accumulate { c.update(repeating: 0, count: m * n) }
+            if !addsIntoC() { c.update(repeating: 0, count: m * n) }
             return
         }
         // `weight` when B is that whole weight, transposed, and the AVX-512 kernels that read its
@@ -76,18 +89,18 @@ public enum GEMM {
         if let kept, m > rowKernelLimit, m <= avx512RowLimit, let packed = PackedWeights.copy(of: kept, n: n, k: k) {
             let parts = m * n * k >= rowKernelSplitWork ? threadCount : 1
             parley_sgemm_packed_weights(transposeA ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k),
-                                        b, packed, c, Int32(n), accumulate ? 1 : 0, Int32(parts))
+                                        b, packed, c, Int32(n), addsIntoC() ? 1 : 0, Int32(parts))
             return
         }
         if let kept, !transposeA, m <= rowKernelLimit, !Autograd.isRecording,
            let panels = PackedWeights.panels(of: kept, n: n, k: k) {
-            panelRows(a, panels, into: c, m: m, n: n, k: k, accumulate: accumulate)
+            panelRows(a, panels, into: c, m: m, n: n, k: k, accumulate: addsIntoC())
             return
         }
         // Packing a weight matrix costs OpenBLAS about as much as multiplying it by a few rows;
         // the AVX-512 dot kernel reads it in place, which wins up to a few dozen rows.
         if m <= rowKernelLimit || (transposeB && m <= avx512RowLimit && usesAVX512Kernels) {
-            rowKernel(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k, accumulate: accumulate)
+            rowKernel(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k, accumulate: addsIntoC())
             return
         }
         if usesAVX512Kernels && m * n * k >= packedKernelMinimumWork {
@@ -97,11 +110,11 @@ public enum GEMM {
             let parts = m * n * k >= packedKernelSplitWork ? threadCount : 1
             if let kept, !Autograd.isRecording, let blocks = PackedWeights.blocks(of: kept, n: n, k: k) {
                 parley_sgemm_blocks(transposeA ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k),
-                                    b, blocks, c, Int32(n), accumulate ? 1 : 0, Int32(parts))
+                                    b, blocks, c, Int32(n), accumulate ? 1 : 0, bias, Int32(parts))
             } else {
                 parley_sgemm_avx512(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k),
                                     a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
-                                    c, Int32(n), accumulate ? 1 : 0, Int32(parts))
+                                    c, Int32(n), accumulate ? 1 : 0, bias, Int32(parts))
             }
             return
         }
@@ -112,7 +125,7 @@ public enum GEMM {
             Int32(m), Int32(n), Int32(k),
             1, a, Int32(transposeA ? m : k),
             b, Int32(transposeB ? k : n),
-            accumulate ? 1 : 0, c, Int32(n))
+            addsIntoC() ? 1 : 0, c, Int32(n))
     }
 
     /// `C (+)= A·Wᵀ` for 1–8 rows of `A` from the weight's 64-column panels, whole panels split

@@ -44,15 +44,18 @@ extension Tensor {
         precondition(perRow || bias.shape == shape, "affine: bias \(bias.shape) is neither [\(outputs)] nor \(shape)")
         var result = Tensor(uninitialized: shape)
         let out = result.storage.pointer, b = bias.storage.pointer
-        Parallel.forEachPart(units: rows, costPerUnit: outputs) { part in
-            if perRow {
-                for row in part { (out + row * outputs).update(from: b, count: outputs) }
-            } else {
+        if perRow {
+            // The general kernel adds the bias as it stores C: no pass laying bias rows first,
+            // and no reading them back (41 MB for the logits of a training batch).
+            GEMM.multiply(x.storage.pointer, transposeA: false, weight.storage.pointer, transposeB: true,
+                          into: out, m: rows, n: outputs, k: inputs, weight: weight.storage, bias: b)
+        } else {
+            Parallel.forEachPart(units: rows, costPerUnit: outputs) { part in
                 (out + part.lowerBound * outputs).update(from: b + part.lowerBound * outputs, count: part.count * outputs)
             }
+            GEMM.multiply(x.storage.pointer, transposeA: false, weight.storage.pointer, transposeB: true,
+                          into: out, m: rows, n: outputs, k: inputs, accumulate: true, weight: weight.storage)
         }
-        GEMM.multiply(x.storage.pointer, transposeA: false, weight.storage.pointer, transposeB: true,
-                      into: out, m: rows, n: outputs, k: inputs, accumulate: true, weight: weight.storage)
         guard tracks([x, weight, bias]) else { return result }
         let xv = x.detached(), wv = weight.detached()
         let weightParameter = weight.node?.parameter
