@@ -228,22 +228,22 @@ void gemm_serial(int trans_a, int trans_b, int m, int n, int k,
             else
                 pack_b(trans_b ? b + (long)jc * ldb + pc : b + (long)pc * ldb + jc, ldb, trans_b, depth, cols, packed_b, NR);
             int add = accumulate || pc > 0;
-            const float *first_bias = pc == 0 ? bias : NULL;   /* added once, by the first slice */
             for (int ic = 0; ic < m; ic += MC) {
                 int rows = m - ic < MC ? m - ic : MC;
                 pack_a(trans_a ? a + (long)pc * lda + ic : a + (long)ic * lda + pc, lda, trans_a, rows, depth, packed_a, MR);
                 for (int jr = 0; jr < cols; jr += NR) {
                     const float *bp = packed_b + (long)jr * depth;
+                    /* The bias of the panel's columns, added once, by the first slice. */
+                    const float *panel_bias = pc == 0 && bias ? bias + jc + jr : NULL;
                     for (int ir = 0; ir < rows; ir += MR) {
                         float *tile_c = c + (long)(ic + ir) * ldc + jc + jr;
                         int height = rows - ir < MR ? rows - ir : MR, width = cols - jr < NR ? cols - jr : NR;
                         /* Blocks packed once come from L3 or memory, not from this thread's
                          * just-written buffer: the first tile of a panel fetches it ahead. */
-                        const float *tile_bias = first_bias ? first_bias + jc + jr : NULL;
                         if (prepacked && ir == 0)
-                            tile_fetching_b(packed_a, bp, depth, tile_c, ldc, height, width, add, tile_bias, streams);
+                            tile_fetching_b(packed_a, bp, depth, tile_c, ldc, height, width, add, panel_bias, streams);
                         else
-                            tile(packed_a + (long)ir * depth, bp, depth, tile_c, ldc, height, width, add, tile_bias, streams);
+                            tile(packed_a + (long)ir * depth, bp, depth, tile_c, ldc, height, width, add, panel_bias, streams);
                     }
                 }
             }

@@ -234,8 +234,9 @@ struct GEMMTests {
                     let b = (0..<(n * k)).map { _ in random.uniform(-1, 1) }
                     let bias = (0..<n).map { _ in random.uniform(-1, 1) }
                     let weight = Parameter(Tensor(shape: [n, k], scalars: b))
+                    let biasRows = (0..<(m * n)).map { bias[$0 % n] }
                     func product(withBias: Bool) -> [Float] {
-                        var c = withBias ? [Float](repeating: .nan, count: m * n) : (0..<(m * n)).map { bias[$0 % n] }
+                        var c = withBias ? [Float](repeating: .nan, count: m * n) : biasRows
                         a.withUnsafeBufferPointer { a in
                             b.withUnsafeBufferPointer { b in
                                 c.withUnsafeMutableBufferPointer { c in
@@ -254,13 +255,13 @@ struct GEMMTests {
                         return c
                     }
                     let biased = product(withBias: true), laid = product(withBias: false)
-                    let case_ = "\(m)×\(n)×\(k) transposeA \(transposeA) kept \(kept)"
-                    #expect(biased.elementsEqual(laid) { $0.bitPattern == $1.bitPattern }, "\(case_): differs from the product onto laid rows")
+                    let label = "\(m)×\(n)×\(k) transposeA \(transposeA) kept \(kept)"
+                    #expect(biased.elementsEqual(laid) { $0.bitPattern == $1.bitPattern }, "\(label): differs from the product onto laid rows")
                     let error = biased.withUnsafeBufferPointer {
                         Self.referenceError($0.baseAddress!, a, b, m: m, n: n, k: k, transposeA: transposeA, transposeB: true,
-                                            start: (0..<(m * n)).map { bias[$0 % n] })
+                                            start: biasRows)
                     }
-                    #expect(error < 2e-5, "\(case_): relative error \(error)")
+                    #expect(error < 2e-5, "\(label): relative error \(error)")
                 }
             }
         }

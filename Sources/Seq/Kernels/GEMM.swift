@@ -71,8 +71,9 @@ public enum GEMM {
     ) {
         precondition(bias == nil || !accumulate, "a product with a bias overwrites C")
         if m == 0 || n == 0 { return }
-        /// Whether the kernel is to add into `C`: with a bias, after laying its rows there.
-        func addsIntoC() -> Bool {
+        /// For the kernels that take no bias: lays the bias (if any) under every row of `C`, and
+        /// returns whether the kernel is then to add its product into `C`.
+        func accumulateAfterLayingBias() -> Bool {
             guard let bias else { return accumulate }
             Parallel.forEachPart(units: m, costPerUnit: n) { part in
                 for row in part { (c + row * n).update(from: bias, count: n) }
@@ -80,7 +81,7 @@ public enum GEMM {
             return true
         }
         if k == 0 {
-            if !addsIntoC() { c.update(repeating: 0, count: m * n) }
+            if !accumulateAfterLayingBias() { c.update(repeating: 0, count: m * n) }
             return
         }
         // `weight` when B is that whole weight, transposed, and the AVX-512 kernels that read its
@@ -89,18 +90,18 @@ public enum GEMM {
         if let kept, m > rowKernelLimit, m <= avx512RowLimit, let packed = PackedWeights.copy(of: kept, n: n, k: k) {
             let parts = m * n * k >= rowKernelSplitWork ? threadCount : 1
             parley_sgemm_packed_weights(transposeA ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k),
-                                        b, packed, c, Int32(n), addsIntoC() ? 1 : 0, Int32(parts))
+                                        b, packed, c, Int32(n), accumulateAfterLayingBias() ? 1 : 0, Int32(parts))
             return
         }
         if let kept, !transposeA, m <= rowKernelLimit, !Autograd.isRecording,
            let panels = PackedWeights.panels(of: kept, n: n, k: k) {
-            panelRows(a, panels, into: c, m: m, n: n, k: k, accumulate: addsIntoC())
+            panelRows(a, panels, into: c, m: m, n: n, k: k, accumulate: accumulateAfterLayingBias())
             return
         }
         // Packing a weight matrix costs OpenBLAS about as much as multiplying it by a few rows;
         // the AVX-512 dot kernel reads it in place, which wins up to a few dozen rows.
         if m <= rowKernelLimit || (transposeB && m <= avx512RowLimit && usesAVX512Kernels) {
-            rowKernel(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k, accumulate: addsIntoC())
+            rowKernel(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k, accumulate: accumulateAfterLayingBias())
             return
         }
         if usesAVX512Kernels && m * n * k >= packedKernelMinimumWork {
@@ -125,7 +126,7 @@ public enum GEMM {
             Int32(m), Int32(n), Int32(k),
             1, a, Int32(transposeA ? m : k),
             b, Int32(transposeB ? k : n),
-            addsIntoC() ? 1 : 0, c, Int32(n))
+            accumulateAfterLayingBias() ? 1 : 0, c, Int32(n))
     }
 
     /// `C (+)= A·Wᵀ` for 1–8 rows of `A` from the weight's 64-column panels, whole panels split
