@@ -1,7 +1,7 @@
 #include "parley_kernels.h"
 
-/* Packed single-precision GEMM with an AVX-512 micro-kernel, for the large products of training
- * (and of batched decoding): C (+)= op(A)·op(B), row-major.
+/* Packed single-precision GEMM with AVX-512 and AVX2 micro-kernels, for the large products of
+ * training (and of batched decoding): C (+)= op(A)·op(B), row-major.
  *
  * Why not BLAS: OpenBLAS picks its kernels by CPU model, and on CPUs it does not know (or when
  * OPENBLAS_CORETYPE says so) it runs its AVX2 kernels at half the FMA width the core has. This
@@ -17,7 +17,12 @@
  * loads two vectors of the B panel, broadcasts twelve elements of the A panel and does 24 FMAs.
  * Packing turns every transpose case into the same contiguous layout and pads ragged edges with
  * zeros, so the kernel never branches on shape; only the store is masked at the edges. A B panel
- * (KC×NR, 32 KiB) stays in L1 while the A block (MC×KC, 192 KiB) streams from L2. */
+ * (KC×NR, 32 KiB) stays in L1 while the A block (MC×KC, 192 KiB) streams from L2.
+ *
+ * On a CPU without AVX-512 (AMD's before Zen 4) the same panels, in the same layout, feed an AVX2
+ * micro-kernel: 16 ymm registers hold a 6×16 part of the tile (12 accumulators, two B vectors and
+ * a broadcast), so a 12×32 tile is four such parts, and the packing transposes 8×8 blocks. Kept
+ * copies of weights are laid out the same for both, so either kernel reads them. */
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -27,9 +32,115 @@
 #include <string.h>
 
 #define AVX512 __attribute__((target("avx512f,fma,avx2")))
+#define AVX2 __attribute__((target("avx2,fma")))
+
+/* Whether the AVX-512 kernels run (1) or the AVX2 ones (0); -1 until first asked. Chosen once per
+ * product (a product never mixes them; their packings are the same, so kept copies serve both). */
+static int avx512_selected = -1;
+
+static int uses_avx512(void) {
+    int selected = __atomic_load_n(&avx512_selected, __ATOMIC_RELAXED);
+    if (selected < 0) {
+        const char *off = getenv("PARLEY_NO_AVX512");
+        selected = parley_kernels_have_avx512() && !(off && strcmp(off, "1") == 0);
+        __atomic_store_n(&avx512_selected, selected, __ATOMIC_RELAXED);
+    }
+    return selected;
+}
+
+void parley_gemm_use_avx512(int on) {
+    __atomic_store_n(&avx512_selected, on && parley_kernels_have_avx512() ? 1 : 0, __ATOMIC_RELAXED);
+}
+
+int parley_gemm_available(void) {
+    __builtin_cpu_init();
+    return parley_kernels_have_avx512() || (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? 1 : 0;
+}
+
+/* The first `count` (0...8) lanes of an AVX2 mask: ones then zeros, read at an offset. */
+static const int32_t lane_ramp[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+
+static inline __attribute__((always_inline)) AVX2 __m256i first_lanes(int count) {
+    count = count < 0 ? 0 : count > 8 ? 8 : count;
+    return _mm256_loadu_si256((const __m256i *)(lane_ramp + 8 - count));
+}
+
+/* The first `count` floats of x to p, with plain stores of 8, 4, 2 and 1: AMD's masked stores are
+ * slow, and packing stores part vectors all the time (the last 4 rows of 12-row panels, 6-row
+ * panels). */
+static inline __attribute__((always_inline)) AVX2 void store_first(float *p, __m256 x, int count) {
+    if (count >= 8) {
+        _mm256_storeu_ps(p, x);
+        return;
+    }
+    __m128 part = _mm256_castps256_ps128(x);
+    if (count >= 4) {
+        _mm_storeu_ps(p, part);
+        p += 4, count -= 4;
+        part = _mm256_extractf128_ps(x, 1);
+    }
+    if (count >= 2) {
+        _mm_storel_pi((__m64 *)p, part);
+        p += 2, count -= 2;
+        part = _mm_movehl_ps(part, part);
+    }
+    if (count >= 1) _mm_store_ss(p, part);
+}
+
+/* Eight rows of 8 floats transposed in registers: r[j] becomes what was column j. Pairs of
+ * floats, then pairs of pairs within 128-bit lanes, then the lanes swapped. */
+static inline __attribute__((always_inline)) AVX2 void transpose8(__m256 r[8]) {
+    __m256 t[8], s[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);       /* r[i][0] r[i+1][0] r[i][1] r[i+1][1] | …[4] …[5] */
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);   /* the same for columns 2, 3 | 6, 7 */
+    }
+    for (int i = 0; i < 8; i += 4) {                     /* rows i..i+3 of columns c | c + 4 */
+        s[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        s[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        s[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        s[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int c = 0; c < 4; c++) {
+        r[c] = _mm256_permute2f128_ps(s[c], s[4 + c], 0x20);
+        r[4 + c] = _mm256_permute2f128_ps(s[c], s[4 + c], 0x31);
+    }
+}
+
+/* pack_transposed with AVX2: eight rows of the source at a time, 8 × 8 blocks. */
+static AVX2 void pack_transposed_avx2(const float *source, long ld, int count, int width, int depth, float *target,
+                                      int stride) {
+    for (int i0 = 0; i0 < width; i0 += 8) {
+        int columns = width - i0 < 8 ? width - i0 : 8;
+        for (int p0 = 0; p0 < depth; p0 += 8) {
+            int span = depth - p0 < 8 ? depth - p0 : 8;
+            __m256i inner = first_lanes(span);
+            __m256 r[8];
+#pragma clang loop unroll(full)
+            for (int i = 0; i < 8; i++) {
+                const float *row = source + (long)(i0 + i) * ld + p0;
+                r[i] = i0 + i >= count ? _mm256_setzero_ps() : span == 8 ? _mm256_loadu_ps(row) : _mm256_maskload_ps(row, inner);
+            }
+            transpose8(r);
+#pragma clang loop unroll(full)
+            for (int j = 0; j < 8; j++) {
+                if (j < span) store_first(target + (long)(p0 + j) * stride + i0, r[j], columns);
+            }
+        }
+    }
+}
+
+/* pack_rows with AVX2. */
+static AVX2 void pack_rows_avx2(const float *source, long ld, int count, int width, int depth, float *target) {
+    for (int p = 0; p < depth; p++, source += ld, target += width)
+        for (int j = 0; j < width; j += 8) {
+            __m256 x = count - j >= 8 ? _mm256_loadu_ps(source + j) : _mm256_maskload_ps(source + j, first_lanes(count - j));
+            store_first(target + j, x, width - j);
+        }
+}
 
 enum { MR = 12, NR = 32, KC = 256, MC = 192, NC = 4096 };
-/* Products whose C is at least this large are stored with non-temporal stores (parley_sgemm_avx512). */
+/* Products whose C is at least this large are stored with non-temporal stores (parley_sgemm). */
 #define STREAMING_BYTES (16L << 20)
 
 /* Sixteen rows of 16 floats transposed in registers: r[j] becomes what was column j. Four rounds
@@ -95,30 +206,36 @@ static AVX512 void pack_rows(const float *source, long ld, int count, int width,
         }
 }
 
-/* op(A) rows [0, rows) × inner [0, depth) into panels `tall` rows high: panel[p*tall + i]. */
-static AVX512 void pack_a(const float *a, int lda, int trans, int rows, int depth, float *packed, int tall) {
+/* op(A) rows [0, rows) × inner [0, depth) into panels `tall` rows high: panel[p*tall + i].
+ * `avx512`: with the AVX-512 instructions (else AVX2), the same layout either way. */
+static void pack_a(const float *a, int lda, int trans, int rows, int depth, float *packed, int tall, int avx512) {
     for (int i0 = 0; i0 < rows; i0 += tall) {
         int height = rows - i0 < tall ? rows - i0 : tall;
         float *panel = packed + (long)i0 * depth;
         if (!trans) {
-            pack_transposed(a + (long)i0 * lda, lda, height, tall, depth, panel, tall);
+            if (avx512) pack_transposed(a + (long)i0 * lda, lda, height, tall, depth, panel, tall);
+            else pack_transposed_avx2(a + (long)i0 * lda, lda, height, tall, depth, panel, tall);
         } else {   /* op(A)[i][p] = a[p*lda + i]: rows of `a` are already panel-contiguous */
-            pack_rows(a + i0, lda, height, tall, depth, panel);
+            if (avx512) pack_rows(a + i0, lda, height, tall, depth, panel);
+            else pack_rows_avx2(a + i0, lda, height, tall, depth, panel);
         }
     }
 }
 
-/* op(B) inner [0, depth) × columns [0, cols) into panels `wide` columns across: panel[p*wide + j]. */
-static AVX512 void pack_b(const float *b, int ldb, int trans, int depth, int cols, float *packed, int wide) {
-    for (int j0 = 0; j0 < cols; j0 += wide) {
-        int width = cols - j0 < wide ? cols - j0 : wide;
+/* op(B) inner [0, depth) × columns [0, cols) into panels `panel_width` columns across:
+ * panel[p*panel_width + j]. */
+static void pack_b(const float *b, int ldb, int trans, int depth, int cols, float *packed, int panel_width, int avx512) {
+    for (int j0 = 0; j0 < cols; j0 += panel_width) {
+        int width = cols - j0 < panel_width ? cols - j0 : panel_width;
         float *panel = packed + (long)j0 * depth;
         if (!trans) {
-            pack_rows(b + j0, ldb, width, wide, depth, panel);
+            if (avx512) pack_rows(b + j0, ldb, width, panel_width, depth, panel);
+            else pack_rows_avx2(b + j0, ldb, width, panel_width, depth, panel);
         } else {   /* op(B)[p][j] = b[j*ldb + p]: a weight matrix [out, in] read down its rows, 16 at a time */
-            for (int g = 0; g < wide; g += 16) {
+            for (int g = 0; g < panel_width; g += 16) {
                 int count = width - g < 0 ? 0 : width - g < 16 ? width - g : 16;
-                pack_transposed(b + (long)(j0 + g) * ldb, ldb, count, 16, depth, panel + g, wide);
+                if (avx512) pack_transposed(b + (long)(j0 + g) * ldb, ldb, count, 16, depth, panel + g, panel_width);
+                else pack_transposed_avx2(b + (long)(j0 + g) * ldb, ldb, count, 16, depth, panel + g, panel_width);
             }
         }
     }
@@ -199,6 +316,85 @@ void tile_fetching_b(const float *ap, const float *bp, int depth, float *c, int 
     micro_kernel(ap, bp, depth, c, ldc, rows, cols, accumulate, bias, streams, MR, NR / 16, BLOCKS_PREFETCH_STEPS);
 }
 
+/* micro_kernel on 8-float vectors: a `tall` × 8·`vectors` part of a tile, at the corner `ap`,
+ * `bp` of panels `height` rows high (A) and `across` columns wide (B). With 16 ymm registers the
+ * parts are 6×16 (12 accumulators, 2 loads of B and a broadcast per step) or, for the decoding
+ * tiles, 4×16. Arguments as micro_kernel's; `height`, `across`, `tall`, `vectors` and `prefetch`
+ * are literals at every call. */
+static inline __attribute__((always_inline)) AVX2
+void micro_kernel_avx2(const float *ap, const float *bp, int depth, float *c, int ldc, int rows, int cols,
+                       int accumulate, const float *bias, int streams, const int height, const int across,
+                       const int tall, const int vectors, const int prefetch) {
+    __m256 acc[6][3];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < tall; i++)
+#pragma clang loop unroll(full)
+        for (int v = 0; v < vectors; v++) acc[i][v] = _mm256_setzero_ps();
+    for (int p = 0; p < depth; p++) {
+        __m256 bv[3];
+#pragma clang loop unroll(full)
+        for (int v = 0; v < vectors; v++) bv[v] = _mm256_loadu_ps(bp + p * across + 8 * v);
+        if (prefetch)   /* one fetch per 64-byte line of the part's B row */
+#pragma clang loop unroll(full)
+            for (int v = 0; v < vectors; v += 2) _mm_prefetch((const char *)(bp + (p + prefetch) * across + 8 * v), _MM_HINT_T0);
+        const float *column = ap + p * height;
+#pragma clang loop unroll(full)
+        for (int i = 0; i < tall; i++) {
+            __m256 av = _mm256_broadcast_ss(column + i);
+#pragma clang loop unroll(full)
+            for (int v = 0; v < vectors; v++) acc[i][v] = _mm256_fmadd_ps(av, bv[v], acc[i][v]);
+        }
+    }
+    __m256i masks[3];
+#pragma clang loop unroll(full)
+    for (int v = 0; v < vectors; v++) masks[v] = first_lanes(cols - 8 * v);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < tall; i++) {
+        if (i >= rows) continue;
+        float *row = c + (long)i * ldc;
+#pragma clang loop unroll(full)
+        for (int v = 0; v < vectors; v++) {
+            int whole = cols - 8 * v >= 8;
+            if (cols - 8 * v <= 0) continue;
+            __m256 x = acc[i][v];
+            if (bias) x = _mm256_add_ps(x, whole ? _mm256_loadu_ps(bias + 8 * v) : _mm256_maskload_ps(bias + 8 * v, masks[v]));
+            else if (accumulate)
+                x = _mm256_add_ps(x, whole ? _mm256_loadu_ps(row + 8 * v) : _mm256_maskload_ps(row + 8 * v, masks[v]));
+            if (streams && !accumulate && whole && ((uintptr_t)(row + 8 * v) & 31) == 0) _mm256_stream_ps(row + 8 * v, x);
+            else if (whole) _mm256_storeu_ps(row + 8 * v, x);
+            else _mm256_maskstore_ps(row + 8 * v, masks[v], x);
+        }
+    }
+}
+
+/* 6×16 parts of the MR×NR tile, plainly and fetching B ahead; each its own function, as `tile`. */
+static __attribute__((noinline)) AVX2
+void part_avx2(const float *ap, const float *bp, int depth, float *c, int ldc, int rows, int cols, int accumulate,
+               const float *bias, int streams) {
+    micro_kernel_avx2(ap, bp, depth, c, ldc, rows, cols, accumulate, bias, streams, MR, NR, 6, 2, 0);
+}
+
+static __attribute__((noinline)) AVX2
+void part_fetching_b_avx2(const float *ap, const float *bp, int depth, float *c, int ldc, int rows, int cols,
+                          int accumulate, const float *bias, int streams) {
+    micro_kernel_avx2(ap, bp, depth, c, ldc, rows, cols, accumulate, bias, streams, MR, NR, 6, 2, BLOCKS_PREFETCH_STEPS);
+}
+
+/* One 16-column half of the MR×NR tile as two AVX2 parts, the first fetching B ahead when
+ * `fetching`. gemm_serial runs every row panel against one half of a B panel, then the other:
+ * a half (16 KiB at KC = 256) stays in L1 beside the A panel, where the whole panel with the A
+ * panel (44 KiB) would not fit a 32 KiB L1. */
+static void tile_half_avx2(const float *ap, const float *bp, int depth, float *c, int ldc, int rows, int cols,
+                           int accumulate, const float *bias, int streams, int fetching) {
+    for (int i0 = 0; i0 < rows; i0 += 6) {
+        int height = rows - i0 < 6 ? rows - i0 : 6;
+        if (fetching && i0 == 0)
+            part_fetching_b_avx2(ap, bp, depth, c, ldc, height, cols, accumulate, bias, streams);
+        else
+            part_avx2(ap + i0, bp, depth, c + (long)i0 * ldc, ldc, height, cols, accumulate, bias, streams);
+    }
+}
+
 /* A weight's blocks, packed once: the panels pack_b makes of op(B) = wᵀ, for every KC-deep slice
  * and all n columns (padded to whole panels), slice after slice. Where a block of them starts. */
 typedef struct {
@@ -213,11 +409,10 @@ static const float *prepacked_block(prepacked_b b, int pc, int depth, int jc) {
 
 /* One thread's product over rows [0, m) and columns [0, n) of C; with `prepacked`, op(B) comes
  * from the weight's blocks and `packed_b` is not used. */
-static AVX512
-void gemm_serial(int trans_a, int trans_b, int m, int n, int k,
-                 const float *a, int lda, const float *b, int ldb,
-                 float *c, int ldc, int accumulate, const float *bias, int streams, float *packed_a, float *packed_b,
-                 const prepacked_b *prepacked) {
+static void gemm_serial(int trans_a, int trans_b, int m, int n, int k,
+                        const float *a, int lda, const float *b, int ldb,
+                        float *c, int ldc, int accumulate, const float *bias, int streams, float *packed_a, float *packed_b,
+                        const prepacked_b *prepacked, int avx512) {
     for (int jc = 0; jc < n; jc += NC) {
         int cols = n - jc < NC ? n - jc : NC;
         for (int pc = 0; pc < k; pc += KC) {
@@ -226,15 +421,25 @@ void gemm_serial(int trans_a, int trans_b, int m, int n, int k,
             if (prepacked)
                 packed_b = (float *)prepacked_block(*prepacked, pc, depth, jc);
             else
-                pack_b(trans_b ? b + (long)jc * ldb + pc : b + (long)pc * ldb + jc, ldb, trans_b, depth, cols, packed_b, NR);
+                pack_b(trans_b ? b + (long)jc * ldb + pc : b + (long)pc * ldb + jc, ldb, trans_b, depth, cols, packed_b, NR, avx512);
             int add = accumulate || pc > 0;
             for (int ic = 0; ic < m; ic += MC) {
                 int rows = m - ic < MC ? m - ic : MC;
-                pack_a(trans_a ? a + (long)pc * lda + ic : a + (long)ic * lda + pc, lda, trans_a, rows, depth, packed_a, MR);
+                pack_a(trans_a ? a + (long)pc * lda + ic : a + (long)ic * lda + pc, lda, trans_a, rows, depth, packed_a, MR, avx512);
                 for (int jr = 0; jr < cols; jr += NR) {
                     const float *bp = packed_b + (long)jr * depth;
                     /* The bias of the panel's columns, added once, by the first slice. */
                     const float *panel_bias = pc == 0 && bias ? bias + jc + jr : NULL;
+                    if (!avx512) {
+                        int width = cols - jr < NR ? cols - jr : NR;
+                        for (int j0 = 0; j0 < width; j0 += 16)
+                            for (int ir = 0; ir < rows; ir += MR)
+                                tile_half_avx2(packed_a + (long)ir * depth, bp + j0, depth,
+                                               c + (long)(ic + ir) * ldc + jc + jr + j0, ldc, rows - ir < MR ? rows - ir : MR,
+                                               width - j0 < 16 ? width - j0 : 16, add, panel_bias ? panel_bias + j0 : NULL,
+                                               streams, prepacked && ir == 0);
+                        continue;
+                    }
                     for (int ir = 0; ir < rows; ir += MR) {
                         float *tile_c = c + (long)(ic + ir) * ldc + jc + jr;
                         int height = rows - ir < MR ? rows - ir : MR, width = cols - jr < NR ? cols - jr : NR;
@@ -266,7 +471,7 @@ static void gemm_unpacked(int trans_a, int trans_b, int m, int n, int k,
 }
 
 typedef struct {
-    int trans_a, trans_b, m, n, k, lda, ldb, ldc, accumulate, parts, split_rows, streams;
+    int trans_a, trans_b, m, n, k, lda, ldb, ldc, accumulate, parts, split_rows, streams, avx512;
     const float *a, *b;
     float *c;
     const float *blocks;   /* op(B) packed once (parley_pack_blocks), or NULL */
@@ -350,7 +555,7 @@ static void gemm_part(void *context, int part) {
                       bias);
     else
         gemm_serial(job->trans_a, job->trans_b, rows, cols, job->k, a, job->lda, b, job->ldb, c, job->ldc, job->accumulate,
-                    bias, job->streams, packed_a, packed_b, job->blocks ? &blocks : NULL);
+                    bias, job->streams, packed_a, packed_b, job->blocks ? &blocks : NULL, job->avx512);
     if (job->streams) _mm_sfence();   /* the non-temporal stores are visible before the part is reported done */
 }
 
@@ -368,7 +573,7 @@ static int sgemm(int trans_a, int trans_b, int m, int n, int k,
             }
         return 0;
     }
-    gemm_job job = {trans_a, trans_b, m, n, k, lda, ldb, ldc, accumulate, parts < 1 ? 1 : parts, 0, 0, a, b, c, blocks, bias};
+    gemm_job job = {trans_a, trans_b, m, n, k, lda, ldb, ldc, accumulate, parts < 1 ? 1 : parts, 0, 0, uses_avx512(), a, b, c, blocks, bias};
     /* A product too large to stay in cache (the logits of a training batch: 1280 × 8000 floats,
      * 41 MB) is written past the caches: a plain store first reads each line of C from memory,
      * which measured 1.25× slower for 1280 × 8000 × 256 on two Ice Lake cores. Smaller products
@@ -382,7 +587,7 @@ static int sgemm(int trans_a, int trans_b, int m, int n, int k,
     return 0;
 }
 
-int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
+int parley_sgemm(int trans_a, int trans_b, int m, int n, int k,
                         const float *a, int lda, const float *b, int ldb,
                         float *c, int ldc, int accumulate, const float *bias, int parts) {
     return sgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, NULL, c, ldc, accumulate, bias, parts);
@@ -397,8 +602,9 @@ size_t parley_blocks_count(int n, int k) { return (size_t)round_up(n, NR) * (siz
  * after slice: the layout of both kept copies (the blocks here, the tiles below). */
 static void pack_weight_slices(const float *w, int n, int k, int slice, int panel, float *packed) {
     long wide = round_up(n, panel);
+    int avx512 = uses_avx512();
     for (int pc = 0; pc < k; pc += slice)
-        pack_b(w + pc, k, 1, k - pc < slice ? k - pc : slice, n, packed + pc * wide, panel);
+        pack_b(w + pc, k, 1, k - pc < slice ? k - pc : slice, n, packed + pc * wide, panel, avx512);
 }
 
 void parley_pack_blocks(const float *w, int n, int k, float *blocks) { pack_weight_slices(w, n, k, KC, NR, blocks); }
@@ -429,13 +635,35 @@ size_t parley_packed_weights_count(int n, int k) { return (size_t)round_up(n, WN
 void parley_pack_weights(const float *w, int n, int k, float *packed) { pack_weight_slices(w, n, k, WKC, WNR, packed); }
 
 typedef struct {
-    int trans_a, m, n, k, lda, ldc, accumulate, parts;
+    int trans_a, m, n, k, lda, ldc, accumulate, parts, avx512;
     const float *a, *w, *packed;
     float *c;
 } packed_weights_job;
 
+/* One tile of decoding: with AVX-512 a whole WMR×WNR tile; with AVX2 a 6×WNR tile (A packed in
+ * 6-row panels) as three 6×16 parts, one per 16-column third of the panel (a cache line of
+ * each of its rows). The AVX2 kernel had 4×16 parts of 8-row panels first: 8 accumulators are
+ * just enough to cover the FMA latency, and the step ran at under half the FMA peak. */
+enum { WMR_AVX2 = 6 };
+
+static __attribute__((noinline)) AVX512
+void weights_tile(const float *ap, const float *bp, int depth, float *c, int ldc, int rows, int cols, int accumulate) {
+    micro_kernel(ap, bp, depth, c, ldc, rows, cols, accumulate, NULL, 0, WMR, WNR / 16, PREFETCH_STEPS);
+}
+
+static __attribute__((noinline)) AVX2
+void weights_part_avx2(const float *ap, const float *bp, int depth, float *c, int ldc, int rows, int cols, int accumulate) {
+    micro_kernel_avx2(ap, bp, depth, c, ldc, rows, cols, accumulate, NULL, 0, WMR_AVX2, WNR, 6, 2, PREFETCH_STEPS);
+}
+
+static void weights_tile_avx2(const float *ap, const float *bp, int depth, float *c, int ldc, int rows, int cols,
+                              int accumulate) {
+    for (int j0 = 0; j0 < cols; j0 += 16)
+        weights_part_avx2(ap, bp + j0, depth, c + j0, ldc, rows, cols - j0 < 16 ? cols - j0 : 16, accumulate);
+}
+
 /* Part `part`: a band of 48-wide panels of columns, against every row of op(A). */
-static AVX512 void packed_weights_part(void *context, int part) {
+static void packed_weights_part(void *context, int part) {
     packed_weights_job *job = context;
     int panels = (job->n + WNR - 1) / WNR;
     int start = panels * part / job->parts * WNR, end = panels * (part + 1) / job->parts * WNR;
@@ -443,7 +671,8 @@ static AVX512 void packed_weights_part(void *context, int part) {
     if (start >= end) return;
     int m = job->m, k = job->k;
     scratch_pair *pair = thread_scratch();
-    float *packed_a = pair ? scratch(&pair->a, &pair->a_count, (size_t)round_up(m, WMR) * WKC) : NULL;
+    int tall = job->avx512 ? WMR : WMR_AVX2;
+    float *packed_a = pair ? scratch(&pair->a, &pair->a_count, (size_t)round_up(m, tall) * WKC) : NULL;
     if (!packed_a) {
         gemm_unpacked(job->trans_a, 1, m, end - start, k, job->a, job->lda, job->w + (long)start * k, k,
                       job->c + start, job->ldc, job->accumulate, NULL);
@@ -452,14 +681,17 @@ static AVX512 void packed_weights_part(void *context, int part) {
     long wide = round_up(job->n, WNR);
     for (int pc = 0; pc < k; pc += WKC) {
         int depth = k - pc < WKC ? k - pc : WKC;
-        pack_a(job->trans_a ? job->a + (long)pc * job->lda : job->a + pc, job->lda, job->trans_a, m, depth, packed_a, WMR);
+        pack_a(job->trans_a ? job->a + (long)pc * job->lda : job->a + pc, job->lda, job->trans_a, m, depth, packed_a, tall,
+               job->avx512);
         const float *slice = job->packed + pc * wide;
         for (int jr = start; jr < end; jr += WNR)
-            for (int ir = 0; ir < m; ir += WMR)
-                micro_kernel(packed_a + (long)ir * depth, slice + (long)jr * depth, depth,
-                             job->c + (long)ir * job->ldc + jr, job->ldc,
-                             m - ir < WMR ? m - ir : WMR, end - jr < WNR ? end - jr : WNR,
-                             job->accumulate || pc > 0, NULL, 0, WMR, WNR / 16, PREFETCH_STEPS);
+            for (int ir = 0; ir < m; ir += tall) {
+                const float *ap = packed_a + (long)ir * depth, *bp = slice + (long)jr * depth;
+                float *tile_c = job->c + (long)ir * job->ldc + jr;
+                int rows = m - ir < tall ? m - ir : tall, cols = end - jr < WNR ? end - jr : WNR, add = job->accumulate || pc > 0;
+                if (job->avx512) weights_tile(ap, bp, depth, tile_c, job->ldc, rows, cols, add);
+                else weights_tile_avx2(ap, bp, depth, tile_c, job->ldc, rows, cols, add);
+            }
     }
 }
 
@@ -467,15 +699,18 @@ int parley_sgemm_packed_weights(int trans_a, int m, int n, int k, const float *a
                                 const float *w, const float *packed, float *c, int ldc,
                                 int accumulate, int parts) {
     if (m <= 0 || n <= 0) return 0;
-    if (k <= 0) return parley_sgemm_avx512(trans_a, 1, m, n, k, a, lda, w, k, c, ldc, accumulate, NULL, parts);
-    packed_weights_job job = {trans_a, m, n, k, lda, ldc, accumulate, parts < 1 ? 1 : parts, a, w, packed, c};
+    if (k <= 0) return parley_sgemm(trans_a, 1, m, n, k, a, lda, w, k, c, ldc, accumulate, NULL, parts);
+    packed_weights_job job = {trans_a, m, n, k, lda, ldc, accumulate, parts < 1 ? 1 : parts, uses_avx512(), a, w, packed, c};
     parley_pool_run(job.parts, packed_weights_part, &job);
     return 0;
 }
 
 #else
 
-int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
+void parley_gemm_use_avx512(int on) { (void)on; }
+int parley_gemm_available(void) { return 0; }
+
+int parley_sgemm(int trans_a, int trans_b, int m, int n, int k,
                         const float *a, int lda, const float *b, int ldb,
                         float *c, int ldc, int accumulate, const float *bias, int parts) {
     (void)trans_a; (void)trans_b; (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb;

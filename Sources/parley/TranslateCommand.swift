@@ -25,7 +25,7 @@ struct DecodingOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp(
         "Weights read by steps of up to 8 hypotheses (a sentence decoded alone): float32, or bfloat16.",
-        discussion: "bfloat16 rounds each weight to 8 bits of significand in the copy those steps read: half the bytes, faster where a step waits on memory (batch-1 decoding); the arithmetic stays float32. Larger steps always read float32 weights."))
+        discussion: "bfloat16 rounds each weight to 8 bits of significand in the copy those steps read: half the bytes, faster where a step waits on memory (batch-1 decoding); the arithmetic stays float32. Larger steps always read float32 weights, and so does every step on a CPU without AVX-512."))
     var weightPrecision: PackedWeights.Precision = .float32
 
     func validate() throws {

@@ -3,11 +3,25 @@ import Dispatch
 import Seq
 import Testing
 
-/// The few-row kernels (decoding multiplies 1–8 rows by weight matrices) against a
-/// double-precision reference, on both the AVX-512 kernel and the portable path, with lengths
-/// that are and are not multiples of the vector width.
-@Suite("Matrix products", .serialized)   // two tests switch the AVX-512 kernels off for a while
+/// Every product path (few-row kernels, the packed kernel, kept copies of weights, BLAS) against a
+/// double-precision reference, on each kernel form the CPU runs, with lengths that are and are
+/// not multiples of the vector widths.
+@Suite("Matrix products", .serialized)   // tests switch kernel forms for a while
 struct GEMMTests {
+    /// The kernel forms of the products: the AVX-512 kernels, the packed kernel on AVX2 (what a
+    /// CPU without AVX-512 runs), and BLAS with the portable few-row loops.
+    enum KernelForm: String { case avx512 = "AVX-512", avx2 = "AVX2", portable }
+
+    /// The forms this CPU runs (the first its default).
+    static let kernelForms: [KernelForm] =
+        (GEMM.usesAVX512Kernels ? [.avx512] : []) + (GEMM.usesPackedKernel ? [.avx2] : []) + [.portable]
+
+    /// Puts the products on `form`'s kernels.
+    static func select(_ form: KernelForm) {
+        GEMM.usesAVX512Kernels = form == .avx512
+        GEMM.usesPackedKernel = form != .portable
+    }
+
     static let shapes: [(m: Int, n: Int, k: Int)] = {
         var shapes: [(m: Int, n: Int, k: Int)] = []
         for m in [1, 2, 3, 4, 5, 6, 7, 8, 9] {
@@ -41,8 +55,12 @@ struct GEMMTests {
                                           into: c.baseAddress!, m: m, n: n, k: k, accumulate: start != nil, weight: storage)
                         }
                     } else {
-                        GEMM.multiply(a.baseAddress!, transposeA: transposeA, b.baseAddress!, transposeB: transposeB,
-                                      into: c.baseAddress!, m: m, n: n, k: k, accumulate: start != nil)
+                        // Outside gradient recording, where every kernel form takes products (on
+                        // AVX2 the packed kernel leaves recorded ones to BLAS).
+                        withoutGradients {
+                            GEMM.multiply(a.baseAddress!, transposeA: transposeA, b.baseAddress!, transposeB: transposeB,
+                                          into: c.baseAddress!, m: m, n: n, k: k, accumulate: start != nil)
+                        }
                     }
                 }
             }
@@ -107,17 +125,15 @@ struct GEMMTests {
         #expect(errors.allSatisfy { $0 < 1e-5 }, "concurrent callers: relative errors \(Array(errors))")
     }
 
-    @Test("products of every transpose and size equal a double-precision reference, packed kernel and BLAS")
+    @Test("products of every transpose and size equal a double-precision reference, packed kernel (AVX-512 and AVX2) and BLAS")
     func packedProducts() {
-        let paths = GEMM.usesAVX512Kernels ? [true, false] : [false]
-        let original = GEMM.usesAVX512Kernels
-        defer { GEMM.usesAVX512Kernels = original }
+        defer { Self.select(Self.kernelForms[0]) }
         let random = RandomGenerator(seed: 13)
         // Ragged against the 12×32 tile and the 256-deep slices; bands split over the team both
         // by rows (tall) and by columns (wide); one deeper than a slice to accumulate across slices.
         let shapes: [(m: Int, n: Int, k: Int)] = [(9, 33, 7), (13, 31, 40), (50, 70, 300), (130, 20, 65), (25, 700, 257), (300, 97, 128)]
-        for usesAVX512 in paths {
-            GEMM.usesAVX512Kernels = usesAVX512
+        for form in Self.kernelForms {
+            Self.select(form)
             for (m, n, k) in shapes {
                 for transposeA in [false, true] {
                     for transposeB in [false, true] {
@@ -126,7 +142,7 @@ struct GEMMTests {
                         let start = (0..<(m * n)).map { _ in random.uniform(-1, 1) }
                         for onto in [nil, start] {
                             let error = Self.productError(a, b, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, accumulatingOnto: onto)
-                            #expect(error < 2e-5, "\(m)×\(n)×\(k) transposeA \(transposeA) transposeB \(transposeB) accumulate \(onto != nil) AVX-512 \(usesAVX512): relative error \(error)")
+                            #expect(error < 2e-5, "\(m)×\(n)×\(k) transposeA \(transposeA) transposeB \(transposeB) accumulate \(onto != nil) \(form): relative error \(error)")
                         }
                     }
                 }
@@ -134,9 +150,10 @@ struct GEMMTests {
         }
     }
 
-    @Test("products too large to stay in cache (stored past the caches) equal a double-precision reference, on aligned and unaligned rows, written and accumulated")
+    @Test("products too large to stay in cache (stored past the caches) equal a double-precision reference, on aligned and unaligned rows, written and accumulated",
+          .enabled(if: GEMM.usesPackedKernel, "the packed kernel needs AVX-512 or AVX2"))
     func largeProducts() throws {
-        try #require(GEMM.usesAVX512Kernels, "the packed kernel needs AVX-512")
+        defer { Self.select(Self.kernelForms[0]) }
         let random = RandomGenerator(seed: 17)
         // 140 × 30,017 floats is just over 16 MiB; both sides ragged against the 12×32 tile.
         let m = 140, n = 30_017, k = 24
@@ -146,6 +163,15 @@ struct GEMMTests {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: (m * n + 16) * MemoryLayout<Float>.stride, alignment: 64)
         defer { raw.deallocate() }
         let buffer = raw.bindMemory(to: Float.self, capacity: m * n + 16)
+        for form in Self.kernelForms where form != .portable {
+            Self.select(form)
+            try checkLargeProducts(a, b, start, into: buffer, m: m, n: n, k: k, form: form)
+        }
+    }
+
+    /// `largeProducts` on one kernel form.
+    func checkLargeProducts(_ a: [Float], _ b: [Float], _ start: [Float], into buffer: UnsafeMutablePointer<Float>,
+                            m: Int, n: Int, k: Int, form: KernelForm) throws {
         for (transposeA, transposeB) in [(false, true), (true, false)] {
             // Offset 0: every row of C starts on a cache line (n·4 bytes is not a multiple of 64,
             // so later rows do not: both store paths run); offset 1: none does at the start.
@@ -155,15 +181,17 @@ struct GEMMTests {
                     if accumulate { c.update(from: start, count: m * n) } else { c.update(repeating: .nan, count: m * n) }
                     a.withUnsafeBufferPointer { a in
                         b.withUnsafeBufferPointer { b in
-                            GEMM.multiply(a.baseAddress!, transposeA: transposeA, b.baseAddress!, transposeB: transposeB,
-                                          into: c, m: m, n: n, k: k, accumulate: accumulate)
+                            withoutGradients {
+                                GEMM.multiply(a.baseAddress!, transposeA: transposeA, b.baseAddress!, transposeB: transposeB,
+                                              into: c, m: m, n: n, k: k, accumulate: accumulate)
+                            }
                         }
                     }
                     // Every third row: rows of every alignment, a third of the cost.
                     let worst = Self.referenceError(c, a, b, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB,
                                                     start: accumulate ? start : nil, rows: stride(from: 0, to: m, by: 3))
                     #expect(worst < 2e-5,
-                            "transposeA \(transposeA) transposeB \(transposeB) offset \(offset) accumulate \(accumulate): relative error \(worst)")
+                            "\(form) transposeA \(transposeA) transposeB \(transposeB) offset \(offset) accumulate \(accumulate): relative error \(worst)")
                 }
             }
         }
@@ -171,19 +199,17 @@ struct GEMMTests {
 
     @Test("few-row products equal a double-precision reference on every kernel path")
     func fewRowProducts() {
-        let paths = GEMM.usesAVX512Kernels ? [true, false] : [false]
-        let original = GEMM.usesAVX512Kernels
-        defer { GEMM.usesAVX512Kernels = original }
+        defer { Self.select(Self.kernelForms[0]) }
         let random = RandomGenerator(seed: 7)
-        for usesAVX512 in paths {
-            GEMM.usesAVX512Kernels = usesAVX512
+        for form in Self.kernelForms {
+            Self.select(form)
             for (m, n, k) in Self.shapes {
                 let a = (0..<(m * k)).map { _ in random.uniform(-1, 1) }
                 let b = (0..<(n * k)).map { _ in random.uniform(-1, 1) }
                 let start = (0..<(m * n)).map { _ in random.nextUnit() }
                 for onto in [nil, start] {
                     let error = Self.productError(a, b, m: m, n: n, k: k, accumulatingOnto: onto)
-                    #expect(error < 1e-5, "m \(m) n \(n) k \(k) accumulate \(onto != nil) AVX-512 \(usesAVX512): relative error \(error)")
+                    #expect(error < 1e-5, "m \(m) n \(n) k \(k) accumulate \(onto != nil) \(form): relative error \(error)")
                 }
             }
         }
@@ -191,6 +217,7 @@ struct GEMMTests {
 
     @Test("products with a weight kept packed for decoding (1–8 rows on panels, 9–80 on tiles, more on blocks) equal a double-precision reference")
     func packedWeightProducts() {
+        defer { Self.select(Self.kernelForms[0]) }
         let random = RandomGenerator(seed: 17)
         // 1–8 rows on the 64-column panels (columns ragged against them, split over the threads
         // or not); 9–80 rows (ragged against the 8-row tile), columns ragged against the 48-wide
@@ -201,6 +228,14 @@ struct GEMMTests {
             (1, 1, 1), (1, 130, 300), (3, 65, 17), (5, 1030, 130), (8, 200, 256),
             (9, 1, 1), (16, 47, 33), (23, 48, 128), (48, 97, 129), (80, 130, 300), (12, 8000 / 50, 256),
             (81, 33, 17), (300, 70, 600), (96, 1500, 257), (90, 4200, 12), (130, 8000 / 50, 256)]
+        for form in Self.kernelForms where form != .portable {
+            Self.select(form)
+            checkPackedWeightProducts(shapes, random, form: form)
+        }
+    }
+
+    /// `packedWeightProducts` on one kernel form.
+    func checkPackedWeightProducts(_ shapes: [(m: Int, n: Int, k: Int)], _ random: RandomGenerator, form: KernelForm) {
         for (m, n, k) in shapes {
             for transposeA in [false, true] {
                 let a = (0..<(m * k)).map { _ in random.uniform(-1, 1) }
@@ -211,7 +246,7 @@ struct GEMMTests {
                     // Twice: the first product packs the weight, the second reuses the copy.
                     for use in 1...2 {
                         let error = Self.productError(a, b, m: m, n: n, k: k, transposeA: transposeA, accumulatingOnto: onto, weight: weight)
-                        #expect(error < 2e-5, "\(m)×\(n)×\(k) transposeA \(transposeA) accumulate \(onto != nil) use \(use): relative error \(error)")
+                        #expect(error < 2e-5, "\(form) \(m)×\(n)×\(k) transposeA \(transposeA) accumulate \(onto != nil) use \(use): relative error \(error)")
                     }
                 }
             }
@@ -220,6 +255,7 @@ struct GEMMTests {
 
     @Test("a product with a bias equals the product added onto rows of the bias, bit for bit, on every kernel path, and a double-precision reference")
     func biasedProducts() {
+        defer { Self.select(Self.kernelForms[0]) }
         let random = RandomGenerator(seed: 23)
         // The general kernel (split by rows and by columns, ragged tiles, several 256-deep
         // slices, products large enough to be stored past the caches), BLAS (little work),
@@ -227,6 +263,14 @@ struct GEMMTests {
         let shapes: [(m: Int, n: Int, k: Int)] = [
             (1, 130, 300), (5, 1030, 130), (9, 5, 15), (16, 47, 33), (80, 130, 300),
             (81, 33, 17), (300, 70, 600), (96, 1500, 257), (1280, 3300, 40), (7, 9, 0), (200, 9, 0)]
+        for form in Self.kernelForms {
+            Self.select(form)
+            checkBiasedProducts(shapes, random, form: form)
+        }
+    }
+
+    /// `biasedProducts` on one kernel form.
+    func checkBiasedProducts(_ shapes: [(m: Int, n: Int, k: Int)], _ random: RandomGenerator, form: KernelForm) {
         for (m, n, k) in shapes {
             for transposeA in [false, true] {
                 for kept in [false, true] {
@@ -255,7 +299,7 @@ struct GEMMTests {
                         return c
                     }
                     let biased = product(withBias: true), laid = product(withBias: false)
-                    let label = "\(m)×\(n)×\(k) transposeA \(transposeA) kept \(kept)"
+                    let label = "\(form) \(m)×\(n)×\(k) transposeA \(transposeA) kept \(kept)"
                     #expect(biased.elementsEqual(laid) { $0.bitPattern == $1.bitPattern }, "\(label): differs from the product onto laid rows")
                     let error = biased.withUnsafeBufferPointer {
                         Self.referenceError($0.baseAddress!, a, b, m: m, n: n, k: k, transposeA: transposeA, transposeB: true,
@@ -274,9 +318,9 @@ struct GEMMTests {
     }
 
     @Test("few-row products on weights in 64-column panels equal a double-precision reference, any column and inner range",
+          .enabled(if: GEMM.usesAVX512Kernels, "the panel kernel is AVX-512 only"),
           arguments: [PackedWeights.Precision.float32, .bfloat16])
     func panelProducts(precision: PackedWeights.Precision) throws {
-        try #require(GEMM.usesAVX512Kernels, "the panel kernel is AVX-512 only")
         let format = Int32(precision == .bfloat16 ? PARLEY_PANELS_BFLOAT16 : PARLEY_PANELS_FLOAT32)
         let random = RandomGenerator(seed: 29)
         // Columns ragged against the panels and the 16-lane vectors; 1–8 rows (seven and eight
@@ -330,9 +374,9 @@ struct GEMMTests {
         }
     }
 
-    @Test("a bfloat16 parameter's products of 1–8 rows use its rounded weights, larger ones its float32 value")
+    @Test("a bfloat16 parameter's products of 1–8 rows use its rounded weights, larger ones its float32 value",
+          .enabled(if: GEMM.usesAVX512Kernels, "only the AVX-512 kernel reads bfloat16 panels"))
     func bfloat16Parameter() throws {
-        try #require(GEMM.usesAVX512Kernels, "only the AVX-512 kernel reads bfloat16 panels")
         let random = RandomGenerator(seed: 31)
         let n = 130, k = 77
         let b = (0..<(n * k)).map { _ in random.uniform(-1, 1) }, rounded = b.map(Self.bfloat16Rounded)

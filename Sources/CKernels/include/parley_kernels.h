@@ -3,7 +3,8 @@
 
 #include <stddef.h>
 
-/* Hand-written AVX-512 kernels for the shapes BLAS handles badly, chosen at run time, and the
+/* Hand-written AVX-512 kernels (and AVX2 ones for the packed GEMM) for the shapes BLAS handles
+ * badly, chosen at run time, and the
  * worker team that runs parallel loops.
  * Plain C types only, so that Swift imports this header without any platform module. */
 
@@ -45,17 +46,22 @@ int parley_panel_rows(const float *a, int lda, const void *panels, int format, i
 /* Large products: c (+)= op(a)·op(b), row-major, op(x) = x or xᵀ by the trans flags; op(a) is
  * m×k, op(b) is k×n, leading dimensions lda, ldb, ldc (parley_gemm.c). With `bias` (n floats,
  * accumulate 0) c = op(a)·op(b) + bias in every row, the bias added as the tiles are stored.
- * Runs `parts` bands of C on the worker team. Returns 0, or -1 (c untouched) when no AVX-512
- * kernel is compiled in or for a bias with accumulate set.
- * Call only when parley_kernels_have_avx512() returned 1. */
-int parley_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k,
-                        const float *a, int lda, const float *b, int ldb,
-                        float *c, int ldc, int accumulate, const float *bias, int parts);
+ * Runs `parts` bands of C on the worker team, on the AVX-512 kernels or the AVX2 ones (see
+ * parley_gemm_use_avx512). Returns 0, or -1 (c untouched) when no kernel is compiled in or for a
+ * bias with accumulate set. Call only when parley_gemm_available() returned 1. */
+int parley_gemm_available(void);
+/* Whether the products below run on the AVX-512 kernels (where the CPU has them) or the AVX2
+ * ones. By default AVX-512 where the CPU has it and PARLEY_NO_AVX512 is not 1. The packed copies
+ * of weights are laid out the same for both. */
+void parley_gemm_use_avx512(int on);
+int parley_sgemm(int trans_a, int trans_b, int m, int n, int k,
+                 const float *a, int lda, const float *b, int ldb,
+                 float *c, int ldc, int accumulate, const float *bias, int parts);
 
 /* The same product with op(b) = wᵀ, w [n, k] row-major, read from a copy of w packed once in the
- * blocks parley_sgemm_avx512 packs it into per call (parley_pack_blocks writes
+ * blocks parley_sgemm packs it into per call (parley_pack_blocks writes
  * parley_blocks_count(n, k) floats): for products of many rows that recur on one weight, such as
- * an encoder's. `bias` as above. Returns 0, or -1 when no AVX-512 kernel is compiled in. */
+ * an encoder's. `bias` as above. Returns 0, or -1 when no kernel is compiled in. */
 size_t parley_blocks_count(int n, int k);
 void parley_pack_blocks(const float *w, int n, int k, float *blocks);
 int parley_sgemm_blocks(int trans_a, int m, int n, int k, const float *a, int lda,
@@ -66,7 +72,7 @@ int parley_sgemm_blocks(int trans_a, int m, int n, int k, const float *a, int ld
  * parley_pack_weights writes parley_packed_weights_count(n, k) floats.
  * parley_sgemm_packed_weights: c (+)= op(a)·wᵀ, op(a) m×k (a is k×m when trans_a), reading w
  * from `packed` (w itself only if this thread cannot get its scratch memory); `parts` bands of
- * columns on the worker team. Returns 0, or -1 when no AVX-512 kernel is compiled in. */
+ * columns on the worker team. Returns 0, or -1 when no kernel is compiled in. */
 size_t parley_packed_weights_count(int n, int k);
 void parley_pack_weights(const float *w, int n, int k, float *packed);
 int parley_sgemm_packed_weights(int trans_a, int m, int n, int k, const float *a, int lda,

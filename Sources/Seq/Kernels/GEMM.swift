@@ -20,7 +20,8 @@ import Glibc
 ///   worker team;
 /// - other products of very few rows: the few-row kernels, which read the operands in place
 ///   (BLAS would pack them first), with their columns split over the worker team;
-/// - larger products, on a CPU with AVX-512: the packed kernel of `parley_gemm.c`; outside
+/// - larger products, on a CPU with AVX-512 (or with AVX2 and FMA, outside gradient recording):
+///   the packed kernel of `parley_gemm.c`; outside
 ///   gradient recording, a parameter's weight as `Bᵀ` (an encoder's products over a batch) from
 ///   its copy packed once in that kernel's blocks (`PackedWeights.blocks`);
 /// - otherwise BLAS (`cblas_sgemm`).
@@ -50,8 +51,19 @@ public enum GEMM {
     /// portable Swift loops. On by default where the CPU has AVX-512; tests switch it off to
     /// check the portable path against the same references. `PARLEY_NO_AVX512=1` in the
     /// environment switches it off (to compare the two paths on one machine).
+    /// Switching it also switches the packed kernel between its AVX-512 and AVX2 forms.
     nonisolated(unsafe) public static var usesAVX512Kernels =
-        parley_kernels_have_avx512() == 1 && getenv("PARLEY_NO_AVX512").map { String(cString: $0) } != "1"
+        parley_kernels_have_avx512() == 1 && getenv("PARLEY_NO_AVX512").map { String(cString: $0) } != "1" {
+        didSet { parley_gemm_use_avx512(usesAVX512Kernels ? 1 : 0) }
+    }
+    /// Whether products too large for the few-row kernels use the packed kernel of
+    /// `parley_gemm.c` (and the weights' packed copies) rather than BLAS: on by default where the
+    /// CPU has AVX-512, or AVX2 with FMA (the kernel then runs on 8-float vectors, and outside
+    /// gradient recording only: training's products stay with BLAS, faster there). Tests switch
+    /// it off to check BLAS against the same references; `PARLEY_NO_PACKED_GEMM=1` in the
+    /// environment switches it off (to compare the two on one machine).
+    nonisolated(unsafe) public static var usesPackedKernel =
+        parley_gemm_available() == 1 && getenv("PARLEY_NO_PACKED_GEMM").map { String(cString: $0) } != "1"
 
     /// `C[m×n] (+)= op(A)[m×k] · op(B)[k×n]`, all row-major; `A` is `[k×m]` when transposed, `B` is `[n×k]`.
     ///
@@ -84,16 +96,21 @@ public enum GEMM {
             if !accumulateAfterLayingBias() { c.update(repeating: 0, count: m * n) }
             return
         }
-        // `weight` when B is that whole weight, transposed, and the AVX-512 kernels that read its
+        // On AVX2 the packed kernel serves decoding only: there its kept copies of the weights
+        // save BLAS packing them at every step (greedy search at batch 32 ran 1.6× faster on two
+        // Zen 3 cores), while on training's products OpenBLAS's AVX2 kernels measured 2–20 %
+        // faster than it (a Bahdanau step ≈ 10 % slower through it).
+        let packs = usesPackedKernel && (usesAVX512Kernels || !Autograd.isRecording)
+        // `weight` when B is that whole weight, transposed, and the packed kernels that read its
         // kept copies are in use.
-        let kept = weight.flatMap { transposeB && usesAVX512Kernels && $0.pointer == UnsafeMutablePointer(mutating: b) ? $0 : nil }
+        let kept = weight.flatMap { transposeB && packs && $0.pointer == UnsafeMutablePointer(mutating: b) ? $0 : nil }
         if let kept, m > rowKernelLimit, m <= avx512RowLimit, let packed = PackedWeights.copy(of: kept, n: n, k: k) {
             let parts = m * n * k >= rowKernelSplitWork ? threadCount : 1
             parley_sgemm_packed_weights(transposeA ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k),
                                         b, packed, c, Int32(n), accumulateAfterLayingBias() ? 1 : 0, Int32(parts))
             return
         }
-        if let kept, !transposeA, m <= rowKernelLimit, !Autograd.isRecording,
+        if let kept, usesAVX512Kernels, !transposeA, m <= rowKernelLimit, !Autograd.isRecording,
            let panels = PackedWeights.panels(of: kept, n: n, k: k) {
             panelRows(a, panels, into: c, m: m, n: n, k: k, accumulate: accumulateAfterLayingBias())
             return
@@ -104,18 +121,19 @@ public enum GEMM {
             rowKernel(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k, accumulate: accumulateAfterLayingBias())
             return
         }
-        if usesAVX512Kernels && m * n * k >= packedKernelMinimumWork {
+        if packs && m * n * k >= packedKernelMinimumWork {
             // BLAS picks its kernels by CPU model (or OPENBLAS_CORETYPE) and may run AVX2 on a
             // core with AVX-512; the packed kernel measured 1.5–1.9× OpenBLAS's AVX2 kernels on
-            // the training shapes.
+            // the training shapes. Without AVX-512 it saves BLAS's packing of kept weights and
+            // its threads' waits.
             let parts = m * n * k >= packedKernelSplitWork ? threadCount : 1
             if let kept, !Autograd.isRecording, let blocks = PackedWeights.blocks(of: kept, n: n, k: k) {
                 parley_sgemm_blocks(transposeA ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k),
                                     b, blocks, c, Int32(n), accumulate ? 1 : 0, bias, Int32(parts))
             } else {
-                parley_sgemm_avx512(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k),
-                                    a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
-                                    c, Int32(n), accumulate ? 1 : 0, bias, Int32(parts))
+                parley_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k),
+                             a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
+                             c, Int32(n), accumulate ? 1 : 0, bias, Int32(parts))
             }
             return
         }
