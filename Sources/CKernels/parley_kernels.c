@@ -118,6 +118,91 @@ void parley_dot_rows_avx512(const float *a, const float *b, float *c,
     }
 }
 
+/* The AVX2 form of dot_block (8-float vectors, 16 registers): MR·NR accumulators, NR vectors of
+ * b and one of a live at once, so MR·NR + NR + 1 ≤ 16. */
+#define AVX2 __attribute__((target("avx2,fma")))
+
+static const int32_t lane_ramp[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+
+static inline __attribute__((always_inline)) AVX2 float sum_lanes(__m256 x) {
+    __m128 half = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
+    half = _mm_add_ps(half, _mm_movehl_ps(half, half));
+    return _mm_cvtss_f32(_mm_add_ss(half, _mm_movehdup_ps(half)));
+}
+
+static inline __attribute__((always_inline)) AVX2
+void dot_block_avx2(const float *a, const float *b, float *c, int k, int ldc, int accumulate, const int MR, const int NR) {
+    __m256 acc[8][6];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR; i++)
+#pragma clang loop unroll(full)
+        for (int j = 0; j < NR; j++) acc[i][j] = _mm256_setzero_ps();
+    int p = 0;
+    for (; p + 8 <= k; p += 8) {
+        __m256 bv[6];
+#pragma clang loop unroll(full)
+        for (int j = 0; j < NR; j++) {
+            bv[j] = _mm256_loadu_ps(b + (long)j * k + p);
+            if ((p & 15) == 0) _mm_prefetch((const char *)(b + (long)(j + 2 * NR) * k + p), _MM_HINT_T0);   /* as dot_block */
+        }
+#pragma clang loop unroll(full)
+        for (int i = 0; i < MR; i++) {
+            __m256 av = _mm256_loadu_ps(a + (long)i * k + p);
+#pragma clang loop unroll(full)
+            for (int j = 0; j < NR; j++) acc[i][j] = _mm256_fmadd_ps(av, bv[j], acc[i][j]);
+        }
+    }
+    if (p < k) {   /* the last k mod 8 elements, through masked loads (zeros elsewhere) */
+        __m256i mask = _mm256_loadu_si256((const __m256i *)(lane_ramp + 8 - (k - p)));
+        __m256 bv[6];
+#pragma clang loop unroll(full)
+        for (int j = 0; j < NR; j++) bv[j] = _mm256_maskload_ps(b + (long)j * k + p, mask);
+#pragma clang loop unroll(full)
+        for (int i = 0; i < MR; i++) {
+            __m256 av = _mm256_maskload_ps(a + (long)i * k + p, mask);
+#pragma clang loop unroll(full)
+            for (int j = 0; j < NR; j++) acc[i][j] = _mm256_fmadd_ps(av, bv[j], acc[i][j]);
+        }
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR; i++)
+#pragma clang loop unroll(full)
+        for (int j = 0; j < NR; j++) {
+            float value = sum_lanes(acc[i][j]);
+            c[(long)i * ldc + j] = accumulate ? c[(long)i * ldc + j] + value : value;
+        }
+}
+
+static inline __attribute__((always_inline)) AVX2
+void dot_rows_fixed_avx2(const float *a, const float *b, float *c, int n, int k, int ldc, int accumulate,
+                         const int MR, const int NR) {
+    int j = 0;
+    for (; j + NR <= n; j += NR) dot_block_avx2(a, b + (long)j * k, c + j, k, ldc, accumulate, MR, NR);
+    for (; j < n; j++) dot_block_avx2(a, b + (long)j * k, c + j, k, ldc, accumulate, MR, 1);
+}
+
+AVX2
+void parley_dot_rows_avx2(const float *a, const float *b, float *c, int m, int n, int k, int ldc, int accumulate) {
+    /* At least six accumulators in flight cover the FMA latency (4 cycles, 2 units) for one row. */
+    switch (m) {
+    case 1: dot_rows_fixed_avx2(a, b, c, n, k, ldc, accumulate, 1, 6); break;
+    case 2: dot_rows_fixed_avx2(a, b, c, n, k, ldc, accumulate, 2, 4); break;
+    case 3: dot_rows_fixed_avx2(a, b, c, n, k, ldc, accumulate, 3, 3); break;
+    case 4: dot_rows_fixed_avx2(a, b, c, n, k, ldc, accumulate, 4, 2); break;
+    case 5: dot_rows_fixed_avx2(a, b, c, n, k, ldc, accumulate, 5, 2); break;
+    case 6: dot_rows_fixed_avx2(a, b, c, n, k, ldc, accumulate, 6, 2); break;
+    case 7: dot_rows_fixed_avx2(a, b, c, n, k, ldc, accumulate, 7, 1); break;
+    case 8: dot_rows_fixed_avx2(a, b, c, n, k, ldc, accumulate, 8, 1); break;
+    default:   /* as parley_dot_rows_avx512: a 64-column panel of b against every 8 rows of a */
+        for (int j = 0; j < n; j += 64) {
+            int columns = n - j < 64 ? n - j : 64;
+            for (int i = 0; i < m; i += 8)
+                parley_dot_rows_avx2(a + (long)i * k, b + (long)j * k, c + (long)i * ldc + j, m - i < 8 ? m - i : 8,
+                                     columns, k, ldc, accumulate);
+        }
+    }
+}
+
 /* Weights in panels for the broadcast form: panel q holds columns 64q..<64q + 64 (rows of the
  * weight [n, k]) transposed, k-major, zero past n, so a product's columns come from one
  * contiguous run per 64 of them and any range of the inner dimension is a contiguous part of
@@ -321,6 +406,10 @@ int parley_adam_update(float *theta, const float *g, float *m, float *v, long co
 
 void parley_dot_rows_avx512(const float *a, const float *b, float *c,
                             int m, int n, int k, int ldc, int accumulate) {
+    (void)a; (void)b; (void)c; (void)m; (void)n; (void)k; (void)ldc; (void)accumulate;
+}
+
+void parley_dot_rows_avx2(const float *a, const float *b, float *c, int m, int n, int k, int ldc, int accumulate) {
     (void)a; (void)b; (void)c; (void)m; (void)n; (void)k; (void)ldc; (void)accumulate;
 }
 

@@ -14,12 +14,19 @@ struct GEMMTests {
 
     /// The forms this CPU runs (the first its default).
     static let kernelForms: [KernelForm] =
-        (GEMM.usesAVX512Kernels ? [.avx512] : []) + (GEMM.usesPackedKernel ? [.avx2] : []) + [.portable]
+        (GEMM.usesAVX512Kernels ? [.avx512] : []) + (GEMM.usesAVX2Kernels ? [.avx2] : []) + [.portable]
+
+    /// The kernel switches, to put back after a test (`restore`).
+    static func switches() -> (avx512: Bool, avx2: Bool) { (GEMM.usesAVX512Kernels, GEMM.usesAVX2Kernels) }
+
+    static func restore(_ switches: (avx512: Bool, avx2: Bool)) {
+        (GEMM.usesAVX512Kernels, GEMM.usesAVX2Kernels) = switches
+    }
 
     /// Puts the products on `form`'s kernels.
     static func select(_ form: KernelForm) {
         GEMM.usesAVX512Kernels = form == .avx512
-        GEMM.usesPackedKernel = form != .portable
+        GEMM.usesAVX2Kernels = form == .avx2
     }
 
     static let shapes: [(m: Int, n: Int, k: Int)] = {
@@ -127,7 +134,8 @@ struct GEMMTests {
 
     @Test("products of every transpose and size equal a double-precision reference, packed kernel (AVX-512 and AVX2) and BLAS")
     func packedProducts() {
-        defer { Self.select(Self.kernelForms[0]) }
+        let switches = Self.switches()
+        defer { Self.restore(switches) }
         let random = RandomGenerator(seed: 13)
         // Ragged against the 12×32 tile and the 256-deep slices; bands split over the team both
         // by rows (tall) and by columns (wide); one deeper than a slice to accumulate across slices.
@@ -151,9 +159,10 @@ struct GEMMTests {
     }
 
     @Test("products too large to stay in cache (stored past the caches) equal a double-precision reference, on aligned and unaligned rows, written and accumulated",
-          .enabled(if: GEMM.usesPackedKernel, "the packed kernel needs AVX-512 or AVX2"))
+          .enabled(if: GEMM.usesAVX512Kernels || GEMM.usesAVX2Kernels, "the packed kernel needs AVX-512 or AVX2"))
     func largeProducts() throws {
-        defer { Self.select(Self.kernelForms[0]) }
+        let switches = Self.switches()
+        defer { Self.restore(switches) }
         let random = RandomGenerator(seed: 17)
         // 140 × 30,017 floats is just over 16 MiB; both sides ragged against the 12×32 tile.
         let m = 140, n = 30_017, k = 24
@@ -199,7 +208,8 @@ struct GEMMTests {
 
     @Test("few-row products equal a double-precision reference on every kernel path")
     func fewRowProducts() {
-        defer { Self.select(Self.kernelForms[0]) }
+        let switches = Self.switches()
+        defer { Self.restore(switches) }
         let random = RandomGenerator(seed: 7)
         for form in Self.kernelForms {
             Self.select(form)
@@ -217,7 +227,8 @@ struct GEMMTests {
 
     @Test("products with a weight kept packed for decoding (1–8 rows on panels, 9–80 on tiles, more on blocks) equal a double-precision reference")
     func packedWeightProducts() {
-        defer { Self.select(Self.kernelForms[0]) }
+        let switches = Self.switches()
+        defer { Self.restore(switches) }
         let random = RandomGenerator(seed: 17)
         // 1–8 rows on the 64-column panels (columns ragged against them, split over the threads
         // or not); 9–80 rows (ragged against the 8-row tile), columns ragged against the 48-wide
@@ -255,7 +266,8 @@ struct GEMMTests {
 
     @Test("a product with a bias equals the product added onto rows of the bias, bit for bit, on every kernel path, and a double-precision reference")
     func biasedProducts() {
-        defer { Self.select(Self.kernelForms[0]) }
+        let switches = Self.switches()
+        defer { Self.restore(switches) }
         let random = RandomGenerator(seed: 23)
         // The general kernel (split by rows and by columns, ragged tiles, several 256-deep
         // slices, products large enough to be stored past the caches), BLAS (little work),

@@ -27,6 +27,9 @@ int parley_adam_update(float *theta, const float *g, float *m, float *v, long co
  * parley_kernels_have_avx512() returned 1. */
 void parley_dot_rows_avx512(const float *a, const float *b, float *c,
                             int m, int n, int k, int ldc, int accumulate);
+/* The same with AVX2 and FMA, for CPUs without AVX-512; call only where parley_gemm_available()
+ * returned 1. */
+void parley_dot_rows_avx2(const float *a, const float *b, float *c, int m, int n, int k, int ldc, int accumulate);
 
 /* Few-row products in the broadcast form, on a weight w [n, k] copied into 64-column k-major
  * panels (parley_kernels.c) in one of two formats: float32, or bfloat16 (each weight rounded to

@@ -51,19 +51,18 @@ public enum GEMM {
     /// portable Swift loops. On by default where the CPU has AVX-512; tests switch it off to
     /// check the portable path against the same references. `PARLEY_NO_AVX512=1` in the
     /// environment switches it off (to compare the two paths on one machine).
-    /// Switching it also switches the packed kernel between its AVX-512 and AVX2 forms.
+    /// Switching it off puts the packed kernel on its AVX2 form (`usesAVX2Kernels`).
     nonisolated(unsafe) public static var usesAVX512Kernels =
         parley_kernels_have_avx512() == 1 && getenv("PARLEY_NO_AVX512").map { String(cString: $0) } != "1" {
         didSet { parley_gemm_use_avx512(usesAVX512Kernels ? 1 : 0) }
     }
-    /// Whether products too large for the few-row kernels use the packed kernel of
-    /// `parley_gemm.c` (and the weights' packed copies) rather than BLAS: on by default where the
-    /// CPU has AVX-512, or AVX2 with FMA (the kernel then runs on 8-float vectors, and outside
-    /// gradient recording only: training's products stay with BLAS, faster there). Tests switch
-    /// it off to check BLAS against the same references; `PARLEY_NO_PACKED_GEMM=1` in the
-    /// environment switches it off (to compare the two on one machine).
-    nonisolated(unsafe) public static var usesPackedKernel =
-        parley_gemm_available() == 1 && getenv("PARLEY_NO_PACKED_GEMM").map { String(cString: $0) } != "1"
+    /// Whether the kernels with an AVX2 form run it when the AVX-512 ones are off: the packed
+    /// kernel of `parley_gemm.c` (and the weights' packed copies it reads) outside gradient
+    /// recording, and the few-row dot products. On by default where the CPU has AVX2 and FMA;
+    /// tests switch it off to check BLAS and the portable loops against the same references, and
+    /// `PARLEY_NO_AVX2=1` in the environment switches it off (to compare them on one machine).
+    nonisolated(unsafe) public static var usesAVX2Kernels =
+        parley_gemm_available() == 1 && getenv("PARLEY_NO_AVX2").map { String(cString: $0) } != "1"
 
     /// `C[m×n] (+)= op(A)[m×k] · op(B)[k×n]`, all row-major; `A` is `[k×m]` when transposed, `B` is `[n×k]`.
     ///
@@ -100,7 +99,7 @@ public enum GEMM {
         // save BLAS packing them at every step (greedy search at batch 32 ran 1.6× faster on two
         // Zen 3 cores), while on training's products OpenBLAS's AVX2 kernels measured 2–20 %
         // faster than it (a Bahdanau step ≈ 10 % slower through it).
-        let packs = usesPackedKernel && (usesAVX512Kernels || !Autograd.isRecording)
+        let packs = usesAVX512Kernels || (usesAVX2Kernels && !Autograd.isRecording)
         // `weight` when B is that whole weight, transposed, and the packed kernels that read its
         // kept copies are in use.
         let kept = weight.flatMap { transposeB && packs && $0.pointer == UnsafeMutablePointer(mutating: b) ? $0 : nil }
@@ -211,6 +210,14 @@ public enum GEMM {
             // Register-blocked: up to 8 rows of A against 3–4 rows of B per block (see parley_kernels.c).
             parley_dot_rows_avx512(a, b + columns.lowerBound * k, c + columns.lowerBound,
                                    Int32(m), Int32(columns.count), Int32(k), Int32(n), accumulate ? 1 : 0)
+            return
+        }
+        if usesAVX2Kernels {
+            // The same blocks on 8-float vectors: the loops below keep one accumulator chain per
+            // output, which waits on the FMA latency (a batch-1 Transformer step spent 62 % of its
+            // time in them on two Zen 3 cores).
+            parley_dot_rows_avx2(a, b + columns.lowerBound * k, c + columns.lowerBound,
+                                 Int32(m), Int32(columns.count), Int32(k), Int32(n), accumulate ? 1 : 0)
             return
         }
         @inline(__always) func store(_ value: Float, _ i: Int, _ j: Int) {
