@@ -75,7 +75,7 @@ for pass in $(seq 1 "$PASSES"); do
     "$PARLEY" bench models --model "$m" --part floor | tag "$pass" parley >>"$OUT" || echo "(no floor on this CPU)" >&2
     if [[ -z ${NO_BF16:-} ]]; then   # the same at batch 1 on bfloat16 weights: a separate, labelled row
       "$PARLEY" bench models --model "$m" --part decode --batch 1 --weight-precision bfloat16 \
-        --decode-seconds "$DECODE_T" | tag "$pass" parley >>"$OUT"
+        --decode-seconds "$DECODE_T" | tag "$pass" parley >>"$OUT" || echo "(no bfloat16 rows on this CPU)" >&2
       "$PARLEY" bench models --model "$m" --part floor --weight-precision bfloat16 | tag "$pass" parley >>"$OUT" || true
     fi
     (cd "$PEER_DIR" && $PY bench_torch.py --model "$m" --part decode --extra --decode-time "$DECODE_T" 2>/dev/null) \

@@ -56,6 +56,9 @@ struct BenchModels: ParsableCommand {
         guard decodeSeconds >= 0 else { throw ValidationError("--decode-seconds must not be negative") }
         guard (beam ?? 1) >= 1 else { throw ValidationError("--beam must be at least 1") }
         guard (batch ?? 1) >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard weightPrecision.isSupported else {
+            throw ValidationError("--weight-precision \(weightPrecision.rawValue) needs AVX-512, which this CPU lacks (its figures would be float32's)")
+        }
     }
 
     func run() throws {

@@ -44,6 +44,9 @@ struct DecodingOptions: ParsableArguments {
         if let alpha { options.lengthPenalty = alpha }
         if forbidUnknown { options.forbidsUnknown = true }
         options.weightPrecision = weightPrecision
+        if !weightPrecision.isSupported {
+            FileHandle.standardError.write(Data("note: \(weightPrecision.rawValue) weights need AVX-512, which this CPU lacks; decoding reads float32 weights\n".utf8))
+        }
         if let nbest {
             options.nbest = nbest
             options.beamWidth = max(options.beamWidth, nbest)

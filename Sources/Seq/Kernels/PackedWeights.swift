@@ -56,6 +56,10 @@ public enum PackedWeights {
         var format: Int32 { Int32(self == .bfloat16 ? PARLEY_PANELS_BFLOAT16 : PARLEY_PANELS_FLOAT32) }
         /// What a panel copy holds per weight.
         public var bytesPerWeight: Int { self == .bfloat16 ? 2 : MemoryLayout<Float>.size }
+
+        /// Whether decoding steps here read weights at this precision: bfloat16 panels are read by
+        /// the AVX-512 kernel only, and elsewhere every step reads float32 weights.
+        public var isSupported: Bool { self == .float32 || GEMM.usesAVX512Kernels }
     }
 
     /// A weight's panel copy and the format it is in (`parley_panel_rows`).

@@ -148,7 +148,9 @@ public final class REPLSession {
                 return [error(":weights needs float32 or bfloat16, e.g. :weights bfloat16")]
             }
             options.weightPrecision = precision
-            return ["weights \(precision.rawValue)" + (precision == .bfloat16 ? " (rounded; steps of up to 8 hypotheses)" : "")]
+            let note = !precision.isSupported ? " (this CPU lacks AVX-512: steps read float32 weights)"
+                : precision == .bfloat16 ? " (rounded; steps of up to 8 hypotheses)" : ""
+            return ["weights \(precision.rawValue)" + note]
         case "tokens":
             guard arguments.count == 1, let on = Self.onOff(arguments[0]) else { return [error(":tokens needs on or off")] }
             showsTokens = on
