@@ -6,6 +6,8 @@
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
+#include "parley_avx2.h"
+
 int parley_kernels_have_avx512(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") ? 1 : 0;
@@ -120,16 +122,6 @@ void parley_dot_rows_avx512(const float *a, const float *b, float *c,
 
 /* The AVX2 form of dot_block (8-float vectors, 16 registers): MR·NR accumulators, NR vectors of
  * b and one of a live at once, so MR·NR + NR + 1 ≤ 16. */
-#define AVX2 __attribute__((target("avx2,fma")))
-
-static const int32_t lane_ramp[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-
-static inline __attribute__((always_inline)) AVX2 float sum_lanes(__m256 x) {
-    __m128 half = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
-    half = _mm_add_ps(half, _mm_movehl_ps(half, half));
-    return _mm_cvtss_f32(_mm_add_ss(half, _mm_movehdup_ps(half)));
-}
-
 static inline __attribute__((always_inline)) AVX2
 void dot_block_avx2(const float *a, const float *b, float *c, int k, int ldc, int accumulate, const int MR, const int NR) {
     __m256 acc[8][6];
@@ -153,7 +145,7 @@ void dot_block_avx2(const float *a, const float *b, float *c, int k, int ldc, in
         }
     }
     if (p < k) {   /* the last k mod 8 elements, through masked loads (zeros elsewhere) */
-        __m256i mask = _mm256_loadu_si256((const __m256i *)(lane_ramp + 8 - (k - p)));
+        __m256i mask = first_lanes(k - p);
         __m256 bv[6];
 #pragma clang loop unroll(full)
         for (int j = 0; j < NR; j++) bv[j] = _mm256_maskload_ps(b + (long)j * k + p, mask);
