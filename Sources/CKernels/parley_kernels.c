@@ -331,8 +331,111 @@ static AVX512 void panel_rows_upto6(const float *a, int lda, const void *panel, 
 #undef PANEL_TILE
 }
 
-int parley_panel_rows(const float *a, int lda, const void *panels, int format, int n, int k, int low, int high,
-                      int k_low, int k_high, float *c, int ldc, int rows, int accumulate) {
+/* Stores MR rows of the V vectors of 8 accumulated columns from `column`, the lanes in
+ * low..<high only: whole vectors plainly, part ones through store_first (AMD's masked stores are
+ * slow), their first lane in range moved to lane 0. */
+static inline __attribute__((always_inline)) AVX2
+void store_panel_columns_avx2(__m256 acc[6][8], int column, int low, int high, float *c, int ldc, int accumulate,
+                              const int MR, const int V) {
+#pragma clang loop unroll(full)
+    for (int v = 0; v < V; v++) {
+        int first = column + 8 * v, from = low - first, to = high - first;   /* lanes in low..<high */
+        if (from < 0) from = 0;
+        if (to > 8) to = 8;
+        if (to <= from) continue;
+        if (from == 0 && to == 8) {
+#pragma clang loop unroll(full)
+            for (int i = 0; i < MR; i++) {
+                float *out = c + (long)i * ldc + first;
+                __m256 value = acc[i][v];
+                if (accumulate) value = _mm256_add_ps(value, _mm256_loadu_ps(out));
+                _mm256_storeu_ps(out, value);
+            }
+            continue;
+        }
+        __m256i lanes = _mm256_andnot_si256(first_lanes(from), first_lanes(to));
+        __m256i shift = _mm256_add_epi32(_mm256_set1_epi32(from), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+#pragma clang loop unroll(full)
+        for (int i = 0; i < MR; i++) {
+            float *out = c + (long)i * ldc + first;
+            __m256 value = acc[i][v];
+            if (accumulate) value = _mm256_add_ps(value, _mm256_maskload_ps(out, lanes));
+            store_first(out + from, _mm256_permutevar8x32_ps(value, shift), to - from);
+        }
+    }
+}
+
+/* The AVX2 form of panel_tile. The 16 ymm registers hold MR·V accumulators, V weight vectors and
+ * a broadcast, so a pass covers 8·V of the panel's 64 columns, and the panel takes 8 / V passes,
+ * each over its own cache lines of the panel's rows (a row of 64 floats is four lines): the
+ * weights are still read once. One row takes the whole panel in a pass (its 8 accumulators cover
+ * the FMAs' latency; each weight vector serves one FMA, straight from memory), two rows half of
+ * it, three to six a quarter. Passes wholly outside low..<high are skipped (a last panel past n). */
+static inline __attribute__((always_inline)) AVX2
+void panel_tile_avx2(const float *a, int lda, const float *panel, int column, int low, int high, int k_low,
+                     int k_high, float *c, int ldc, int accumulate, const int MR, const int V) {
+    for (int pass = 0; pass < 64; pass += 8 * V) {
+        if (column + pass >= high || column + pass + 8 * V <= low) continue;
+        __m256 acc[6][8];
+#pragma clang loop unroll(full)
+        for (int i = 0; i < MR; i++)
+#pragma clang loop unroll(full)
+            for (int v = 0; v < V; v++) acc[i][v] = _mm256_setzero_ps();
+        const float *w = panel + (long)k_low * 64 + pass;
+        for (int p = k_low; p < k_high; p++, w += 64) {
+#pragma clang loop unroll(full)
+            for (int v = 0; v < V; v += 2) _mm_prefetch((const char *)(w + 8 * 64 + 8 * v), _MM_HINT_T0);   /* as panel_tile */
+            if (MR * (V + 1) + 1 <= 16) {
+                /* The rows' broadcasts held, a weight vector at a time (one row: straight from
+                 * memory into the FMAs). Loading all V first left clang shuffling the 8
+                 * accumulators of one row between registers and spilling one. */
+                __m256 av[6];
+#pragma clang loop unroll(full)
+                for (int i = 0; i < MR; i++) av[i] = _mm256_broadcast_ss(a + (long)i * lda + p);
+#pragma clang loop unroll(full)
+                for (int v = 0; v < V; v++) {
+                    __m256 b = _mm256_loadu_ps(w + 8 * v);
+#pragma clang loop unroll(full)
+                    for (int i = 0; i < MR; i++) acc[i][v] = _mm256_fmadd_ps(av[i], b, acc[i][v]);
+                }
+            } else {   /* six rows: the weight vectors held, a row's broadcast at a time */
+                __m256 b[8];
+#pragma clang loop unroll(full)
+                for (int v = 0; v < V; v++) b[v] = _mm256_loadu_ps(w + 8 * v);
+#pragma clang loop unroll(full)
+                for (int i = 0; i < MR; i++) {
+                    __m256 av = _mm256_broadcast_ss(a + (long)i * lda + p);
+#pragma clang loop unroll(full)
+                    for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(av, b[v], acc[i][v]);
+                }
+            }
+        }
+        store_panel_columns_avx2(acc, column + pass, low, high, c, ldc, accumulate, MR, V);
+    }
+}
+
+/* Up to six rows in one pass over a float32 panel (`format` is float32: parley_panel_rows_avx2
+ * turns bfloat16 away). */
+static AVX2 void panel_rows_upto6_avx2(const float *a, int lda, const void *panel, int format, int column, int low,
+                                       int high, int k_low, int k_high, float *c, int ldc, int accumulate, int rows) {
+    (void)format;
+    switch (rows) {
+    case 1: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 1, 8); break;
+    case 2: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 2, 4); break;
+    case 3: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 3, 2); break;
+    case 4: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 4, 2); break;
+    case 5: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 5, 2); break;
+    default: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 6, 2); break;
+    }
+}
+
+/* parley_panel_rows on `upto6`, the AVX-512 or the AVX2 form of the tiles: checks the arguments,
+ * then goes panel by panel. */
+typedef void panel_rows_form(const float *a, int lda, const void *panel, int format, int column, int low, int high,
+                             int k_low, int k_high, float *c, int ldc, int accumulate, int rows);
+
+static int panel_rows(panel_rows_form *upto6, const float *a, int lda, const void *panels, int format, int n, int k,
+                      int low, int high, int k_low, int k_high, float *c, int ldc, int rows, int accumulate) {
     if (rows < 1 || rows > 8 || low < 0 || high > n || k_low < 0 || k_high > k) return -1;
     if (format != PARLEY_PANELS_FLOAT32 && (format != PARLEY_PANELS_BFLOAT16 || k_low % 2 != 0)) return -1;
     if (high <= low) return 0;
@@ -340,14 +443,27 @@ int parley_panel_rows(const float *a, int lda, const void *panels, int format, i
     for (int q = low / 64; q * 64 < high; q++) {
         const char *panel = (const char *)panels + q * stride;
         if (rows <= 6) {
-            panel_rows_upto6(a, lda, panel, format, 64 * q, low, high, k_low, k_high, c, ldc, accumulate, rows);
+            upto6(a, lda, panel, format, 64 * q, low, high, k_low, k_high, c, ldc, accumulate, rows);
         } else {   /* seven or eight rows: four, then the rest, the panel's run still in L2 */
-            panel_rows_upto6(a, lda, panel, format, 64 * q, low, high, k_low, k_high, c, ldc, accumulate, 4);
-            panel_rows_upto6(a + 4L * lda, lda, panel, format, 64 * q, low, high, k_low, k_high, c + 4L * ldc, ldc,
-                             accumulate, rows - 4);
+            upto6(a, lda, panel, format, 64 * q, low, high, k_low, k_high, c, ldc, accumulate, 4);
+            upto6(a + 4L * lda, lda, panel, format, 64 * q, low, high, k_low, k_high, c + 4L * ldc, ldc, accumulate,
+                  rows - 4);
         }
     }
     return 0;
+}
+
+int parley_panel_rows(const float *a, int lda, const void *panels, int format, int n, int k, int low, int high,
+                      int k_low, int k_high, float *c, int ldc, int rows, int accumulate) {
+    return panel_rows(panel_rows_upto6, a, lda, panels, format, n, k, low, high, k_low, k_high, c, ldc, rows,
+                      accumulate);
+}
+
+int parley_panel_rows_avx2(const float *a, int lda, const void *panels, int format, int n, int k, int low, int high,
+                           int k_low, int k_high, float *c, int ldc, int rows, int accumulate) {
+    if (format != PARLEY_PANELS_FLOAT32) return -1;
+    return panel_rows(panel_rows_upto6_avx2, a, lda, panels, format, n, k, low, high, k_low, k_high, c, ldc, rows,
+                      accumulate);
 }
 
 /* Adam's update over 16 lanes at a time (Optimizers/Adam.swift gives the rule). In Swift the
@@ -416,6 +532,11 @@ int parley_panel_rows(const float *a, int lda, const void *panels, int format, i
     (void)a; (void)lda; (void)panels; (void)format; (void)n; (void)k; (void)low; (void)high; (void)k_low;
     (void)k_high; (void)c; (void)ldc; (void)rows; (void)accumulate;
     return -1;
+}
+
+int parley_panel_rows_avx2(const float *a, int lda, const void *panels, int format, int n, int k, int low, int high,
+                           int k_low, int k_high, float *c, int ldc, int rows, int accumulate) {
+    return parley_panel_rows(a, lda, panels, format, n, k, low, high, k_low, k_high, c, ldc, rows, accumulate);
 }
 
 #endif
