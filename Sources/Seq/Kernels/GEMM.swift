@@ -58,7 +58,8 @@ public enum GEMM {
     }
     /// Whether the kernels with an AVX2 form run it when the AVX-512 ones are off: the packed
     /// kernel of `parley_gemm.c` (and the weights' packed copies it reads) outside gradient
-    /// recording, the few-row dot products and panel products (float32 panels only). On by default where the CPU has AVX2 and FMA;
+    /// recording, the few-row dot products and panel products (float32 panels only), the fused
+    /// Transformer decoding step and one-position attention. On by default where the CPU has AVX2 and FMA;
     /// tests switch it off to check BLAS and the portable loops against the same references, and
     /// `PARLEY_NO_AVX2=1` in the environment switches it off (to compare them on one machine).
     nonisolated(unsafe) public static var usesAVX2Kernels =
