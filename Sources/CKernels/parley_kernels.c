@@ -365,52 +365,65 @@ void store_panel_columns_avx2(__m256 acc[6][8], int column, int low, int high, f
     }
 }
 
-/* The AVX2 form of panel_tile. The 16 ymm registers hold MR·V accumulators, V weight vectors and
- * a broadcast, so a pass covers 8·V of the panel's 64 columns, and the panel takes 8 / V passes,
- * each over its own cache lines of the panel's rows (a row of 64 floats is four lines): the
- * weights are still read once. One row takes the whole panel in a pass (its 8 accumulators cover
- * the FMAs' latency; each weight vector serves one FMA, straight from memory), two rows half of
- * it, three to six a quarter. Passes wholly outside low..<high are skipped (a last panel past n). */
+/* Inner positions per chunk of the AVX2 panel kernel: 32 rows of a panel, 8 KiB. */
+enum { PANEL_CHUNK_AVX2 = 32 };
+
+/* The AVX2 form of panel_tile. The 16 ymm registers hold MR·V accumulators with V weight vectors
+ * and a broadcast, or with the MR rows' broadcasts and one weight vector, so a pass covers 8·V of
+ * the panel's 64 columns: one row takes the whole panel in a pass (its 8 accumulators cover the
+ * FMAs' latency; each weight vector serves one FMA, straight from memory), two or three rows half
+ * of it, four to six a quarter. Each pass reads its own cache lines of the panel's rows (a row of
+ * 64 floats is four lines), so the weights are still read once; but a pass over the whole inner
+ * range reads one line in four, 256 bytes apart, and ran 1.5-1.8× slower than the dot kernel
+ * on 3-8 rows (weights in L3, one Zen 3 core). So the passes go chunk by chunk of the inner
+ * range (PANEL_CHUNK_AVX2 rows), each fetching its lines of the next chunk ahead, and add their
+ * sums of later chunks to c. Passes wholly outside low..<high are skipped (a last panel past n). */
 static inline __attribute__((always_inline)) AVX2
 void panel_tile_avx2(const float *a, int lda, const float *panel, int column, int low, int high, int k_low,
                      int k_high, float *c, int ldc, int accumulate, const int MR, const int V) {
-    for (int pass = 0; pass < 64; pass += 8 * V) {
-        if (column + pass >= high || column + pass + 8 * V <= low) continue;
-        __m256 acc[6][8];
+    /* Rows ahead to fetch: the next chunk's, or for one pass over the panel 8 KiB ahead in its one
+     * stream (2 KiB, as panel_tile, measured slower on a 512 × 2048 weight). */
+    const int ahead = V == 8 ? 32 : PANEL_CHUNK_AVX2;
+    for (int k0 = k_low; k0 < k_high; k0 += PANEL_CHUNK_AVX2) {
+        int k1 = k0 + PANEL_CHUNK_AVX2 < k_high ? k0 + PANEL_CHUNK_AVX2 : k_high;
+        for (int pass = 0; pass < 64; pass += 8 * V) {
+            if (column + pass >= high || column + pass + 8 * V <= low) continue;
+            __m256 acc[6][8];
 #pragma clang loop unroll(full)
-        for (int i = 0; i < MR; i++)
+            for (int i = 0; i < MR; i++)
 #pragma clang loop unroll(full)
-            for (int v = 0; v < V; v++) acc[i][v] = _mm256_setzero_ps();
-        const float *w = panel + (long)k_low * 64 + pass;
-        for (int p = k_low; p < k_high; p++, w += 64) {
+                for (int v = 0; v < V; v++) acc[i][v] = _mm256_setzero_ps();
+            const float *w = panel + (long)k0 * 64 + pass;
+            for (int p = k0; p < k1; p++, w += 64) {
 #pragma clang loop unroll(full)
-            for (int v = 0; v < V; v += 2) _mm_prefetch((const char *)(w + 8 * 64 + 8 * v), _MM_HINT_T0);   /* as panel_tile */
-            if (MR * (V + 1) + 1 <= 16) {
-                /* The rows' broadcasts held, a weight vector at a time (one row: straight from
-                 * memory into the FMAs). Loading all V first left clang shuffling the 8
-                 * accumulators of one row between registers and spilling one. */
-                __m256 av[6];
+                for (int v = 0; v < V; v += 2) _mm_prefetch((const char *)(w + ahead * 64 + 8 * v), _MM_HINT_T0);
+                if (MR * (V + 1) + 1 <= 16) {
+                    /* The rows' broadcasts held, a weight vector at a time (one row: straight from
+                     * memory into the FMAs). Loading all V first left clang shuffling the 8
+                     * accumulators of one row between registers and spilling one. */
+                    __m256 av[6];
 #pragma clang loop unroll(full)
-                for (int i = 0; i < MR; i++) av[i] = _mm256_broadcast_ss(a + (long)i * lda + p);
+                    for (int i = 0; i < MR; i++) av[i] = _mm256_broadcast_ss(a + (long)i * lda + p);
 #pragma clang loop unroll(full)
-                for (int v = 0; v < V; v++) {
-                    __m256 b = _mm256_loadu_ps(w + 8 * v);
+                    for (int v = 0; v < V; v++) {
+                        __m256 b = _mm256_loadu_ps(w + 8 * v);
 #pragma clang loop unroll(full)
-                    for (int i = 0; i < MR; i++) acc[i][v] = _mm256_fmadd_ps(av[i], b, acc[i][v]);
-                }
-            } else {   /* six rows: the weight vectors held, a row's broadcast at a time */
-                __m256 b[8];
+                        for (int i = 0; i < MR; i++) acc[i][v] = _mm256_fmadd_ps(av[i], b, acc[i][v]);
+                    }
+                } else {   /* five or six rows: the weight vectors held, a row's broadcast at a time */
+                    __m256 b[8];
 #pragma clang loop unroll(full)
-                for (int v = 0; v < V; v++) b[v] = _mm256_loadu_ps(w + 8 * v);
+                    for (int v = 0; v < V; v++) b[v] = _mm256_loadu_ps(w + 8 * v);
 #pragma clang loop unroll(full)
-                for (int i = 0; i < MR; i++) {
-                    __m256 av = _mm256_broadcast_ss(a + (long)i * lda + p);
+                    for (int i = 0; i < MR; i++) {
+                        __m256 av = _mm256_broadcast_ss(a + (long)i * lda + p);
 #pragma clang loop unroll(full)
-                    for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(av, b[v], acc[i][v]);
+                        for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(av, b[v], acc[i][v]);
+                    }
                 }
             }
+            store_panel_columns_avx2(acc, column + pass, low, high, c, ldc, accumulate || k0 > k_low, MR, V);
         }
-        store_panel_columns_avx2(acc, column + pass, low, high, c, ldc, accumulate, MR, V);
     }
 }
 
@@ -422,7 +435,7 @@ static AVX2 void panel_rows_upto6_avx2(const float *a, int lda, const void *pane
     switch (rows) {
     case 1: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 1, 8); break;
     case 2: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 2, 4); break;
-    case 3: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 3, 2); break;
+    case 3: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 3, 4); break;
     case 4: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 4, 2); break;
     case 5: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 5, 2); break;
     default: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 6, 2); break;
