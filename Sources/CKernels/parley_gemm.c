@@ -31,8 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parley_avx2.h"
+
 #define AVX512 __attribute__((target("avx512f,fma,avx2")))
-#define AVX2 __attribute__((target("avx2,fma")))
 
 /* Whether the AVX-512 kernels run (1) or the AVX2 ones (0); -1 until first asked. Chosen once per
  * product (a product never mixes them; their packings are the same, so kept copies serve both). */
@@ -55,36 +56,6 @@ void parley_gemm_use_avx512(int on) {
 int parley_gemm_available(void) {
     __builtin_cpu_init();
     return parley_kernels_have_avx512() || (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? 1 : 0;
-}
-
-/* The first `count` (0...8) lanes of an AVX2 mask: ones then zeros, read at an offset. */
-static const int32_t lane_ramp[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-
-static inline __attribute__((always_inline)) AVX2 __m256i first_lanes(int count) {
-    count = count < 0 ? 0 : count > 8 ? 8 : count;
-    return _mm256_loadu_si256((const __m256i *)(lane_ramp + 8 - count));
-}
-
-/* The first `count` floats of x to p, with plain stores of 8, 4, 2 and 1: AMD's masked stores are
- * slow, and packing stores part vectors all the time (the last 4 rows of 12-row panels, 6-row
- * panels). */
-static inline __attribute__((always_inline)) AVX2 void store_first(float *p, __m256 x, int count) {
-    if (count >= 8) {
-        _mm256_storeu_ps(p, x);
-        return;
-    }
-    __m128 part = _mm256_castps256_ps128(x);
-    if (count >= 4) {
-        _mm_storeu_ps(p, part);
-        p += 4, count -= 4;
-        part = _mm256_extractf128_ps(x, 1);
-    }
-    if (count >= 2) {
-        _mm_storel_pi((__m64 *)p, part);
-        p += 2, count -= 2;
-        part = _mm_movehl_ps(part, part);
-    }
-    if (count >= 1) _mm_store_ss(p, part);
 }
 
 /* Eight rows of 8 floats transposed in registers: r[j] becomes what was column j. Pairs of

@@ -6,6 +6,8 @@
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
+#include "parley_avx2.h"
+
 int parley_kernels_have_avx512(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") ? 1 : 0;
@@ -120,16 +122,6 @@ void parley_dot_rows_avx512(const float *a, const float *b, float *c,
 
 /* The AVX2 form of dot_block (8-float vectors, 16 registers): MR·NR accumulators, NR vectors of
  * b and one of a live at once, so MR·NR + NR + 1 ≤ 16. */
-#define AVX2 __attribute__((target("avx2,fma")))
-
-static const int32_t lane_ramp[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-
-static inline __attribute__((always_inline)) AVX2 float sum_lanes(__m256 x) {
-    __m128 half = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
-    half = _mm_add_ps(half, _mm_movehl_ps(half, half));
-    return _mm_cvtss_f32(_mm_add_ss(half, _mm_movehdup_ps(half)));
-}
-
 static inline __attribute__((always_inline)) AVX2
 void dot_block_avx2(const float *a, const float *b, float *c, int k, int ldc, int accumulate, const int MR, const int NR) {
     __m256 acc[8][6];
@@ -153,7 +145,7 @@ void dot_block_avx2(const float *a, const float *b, float *c, int k, int ldc, in
         }
     }
     if (p < k) {   /* the last k mod 8 elements, through masked loads (zeros elsewhere) */
-        __m256i mask = _mm256_loadu_si256((const __m256i *)(lane_ramp + 8 - (k - p)));
+        __m256i mask = first_lanes(k - p);
         __m256 bv[6];
 #pragma clang loop unroll(full)
         for (int j = 0; j < NR; j++) bv[j] = _mm256_maskload_ps(b + (long)j * k + p, mask);
@@ -339,8 +331,124 @@ static AVX512 void panel_rows_upto6(const float *a, int lda, const void *panel, 
 #undef PANEL_TILE
 }
 
-int parley_panel_rows(const float *a, int lda, const void *panels, int format, int n, int k, int low, int high,
-                      int k_low, int k_high, float *c, int ldc, int rows, int accumulate) {
+/* Stores MR rows of the V vectors of 8 accumulated columns from `column`, the lanes in
+ * low..<high only: whole vectors plainly, part ones through store_first (AMD's masked stores are
+ * slow), their first lane in range moved to lane 0. */
+static inline __attribute__((always_inline)) AVX2
+void store_panel_columns_avx2(__m256 acc[6][8], int column, int low, int high, float *c, int ldc, int accumulate,
+                              const int MR, const int V) {
+#pragma clang loop unroll(full)
+    for (int v = 0; v < V; v++) {
+        int first = column + 8 * v, from = low - first, to = high - first;   /* lanes in low..<high */
+        if (from < 0) from = 0;
+        if (to > 8) to = 8;
+        if (to <= from) continue;
+        if (from == 0 && to == 8) {
+#pragma clang loop unroll(full)
+            for (int i = 0; i < MR; i++) {
+                float *out = c + (long)i * ldc + first;
+                __m256 value = acc[i][v];
+                if (accumulate) value = _mm256_add_ps(value, _mm256_loadu_ps(out));
+                _mm256_storeu_ps(out, value);
+            }
+            continue;
+        }
+        __m256i lanes = _mm256_andnot_si256(first_lanes(from), first_lanes(to));
+        __m256i shift = _mm256_add_epi32(_mm256_set1_epi32(from), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+#pragma clang loop unroll(full)
+        for (int i = 0; i < MR; i++) {
+            float *out = c + (long)i * ldc + first;
+            __m256 value = acc[i][v];
+            if (accumulate) value = _mm256_add_ps(value, _mm256_maskload_ps(out, lanes));
+            store_first(out + from, _mm256_permutevar8x32_ps(value, shift), to - from);
+        }
+    }
+}
+
+/* Inner positions per chunk of the AVX2 panel kernel: 32 rows of a panel, 8 KiB. */
+enum { PANEL_CHUNK_AVX2 = 32 };
+
+/* The AVX2 form of panel_tile. The 16 ymm registers hold MR·V accumulators with V weight vectors
+ * and a broadcast, or with the MR rows' broadcasts and one weight vector, so a pass covers 8·V of
+ * the panel's 64 columns: one row takes the whole panel in a pass (its 8 accumulators cover the
+ * FMAs' latency; each weight vector serves one FMA, straight from memory), two or three rows half
+ * of it, four to six a quarter. Each pass reads its own cache lines of the panel's rows (a row of
+ * 64 floats is four lines), so the weights are still read once; but a pass over the whole inner
+ * range reads one line in four, 256 bytes apart, and ran 1.5-1.8× slower than the dot kernel
+ * on 3-8 rows (weights in L3, one Zen 3 core). So the passes go chunk by chunk of the inner
+ * range (PANEL_CHUNK_AVX2 rows), each fetching its lines of the next chunk ahead, and add their
+ * sums of later chunks to c. Passes wholly outside low..<high are skipped (a last panel past n). */
+static inline __attribute__((always_inline)) AVX2
+void panel_tile_avx2(const float *a, int lda, const float *panel, int column, int low, int high, int k_low,
+                     int k_high, float *c, int ldc, int accumulate, const int MR, const int V) {
+    /* Rows ahead to fetch: the next chunk's, or for one pass over the panel 8 KiB ahead in its one
+     * stream (2 KiB, as panel_tile, measured slower on a 512 × 2048 weight). */
+    const int ahead = V == 8 ? 32 : PANEL_CHUNK_AVX2;
+    for (int k0 = k_low; k0 < k_high; k0 += PANEL_CHUNK_AVX2) {
+        int k1 = k0 + PANEL_CHUNK_AVX2 < k_high ? k0 + PANEL_CHUNK_AVX2 : k_high;
+        for (int pass = 0; pass < 64; pass += 8 * V) {
+            if (column + pass >= high || column + pass + 8 * V <= low) continue;
+            __m256 acc[6][8];
+#pragma clang loop unroll(full)
+            for (int i = 0; i < MR; i++)
+#pragma clang loop unroll(full)
+                for (int v = 0; v < V; v++) acc[i][v] = _mm256_setzero_ps();
+            const float *w = panel + (long)k0 * 64 + pass;
+            for (int p = k0; p < k1; p++, w += 64) {
+#pragma clang loop unroll(full)
+                for (int v = 0; v < V; v += 2) _mm_prefetch((const char *)(w + ahead * 64 + 8 * v), _MM_HINT_T0);
+                if (MR * (V + 1) + 1 <= 16) {
+                    /* The rows' broadcasts held, a weight vector at a time (one row: straight from
+                     * memory into the FMAs). Loading all V first left clang shuffling the 8
+                     * accumulators of one row between registers and spilling one. */
+                    __m256 av[6];
+#pragma clang loop unroll(full)
+                    for (int i = 0; i < MR; i++) av[i] = _mm256_broadcast_ss(a + (long)i * lda + p);
+#pragma clang loop unroll(full)
+                    for (int v = 0; v < V; v++) {
+                        __m256 b = _mm256_loadu_ps(w + 8 * v);
+#pragma clang loop unroll(full)
+                        for (int i = 0; i < MR; i++) acc[i][v] = _mm256_fmadd_ps(av[i], b, acc[i][v]);
+                    }
+                } else {   /* five or six rows: the weight vectors held, a row's broadcast at a time */
+                    __m256 b[8];
+#pragma clang loop unroll(full)
+                    for (int v = 0; v < V; v++) b[v] = _mm256_loadu_ps(w + 8 * v);
+#pragma clang loop unroll(full)
+                    for (int i = 0; i < MR; i++) {
+                        __m256 av = _mm256_broadcast_ss(a + (long)i * lda + p);
+#pragma clang loop unroll(full)
+                        for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(av, b[v], acc[i][v]);
+                    }
+                }
+            }
+            store_panel_columns_avx2(acc, column + pass, low, high, c, ldc, accumulate || k0 > k_low, MR, V);
+        }
+    }
+}
+
+/* Up to six rows in one pass over a float32 panel (`format` is float32: parley_panel_rows_avx2
+ * turns bfloat16 away). */
+static AVX2 void panel_rows_upto6_avx2(const float *a, int lda, const void *panel, int format, int column, int low,
+                                       int high, int k_low, int k_high, float *c, int ldc, int accumulate, int rows) {
+    (void)format;
+    switch (rows) {
+    case 1: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 1, 8); break;
+    case 2: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 2, 4); break;
+    case 3: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 3, 4); break;
+    case 4: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 4, 2); break;
+    case 5: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 5, 2); break;
+    default: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 6, 2); break;
+    }
+}
+
+/* parley_panel_rows on `upto6`, the AVX-512 or the AVX2 form of the tiles: checks the arguments,
+ * then goes panel by panel. */
+typedef void panel_rows_form(const float *a, int lda, const void *panel, int format, int column, int low, int high,
+                             int k_low, int k_high, float *c, int ldc, int accumulate, int rows);
+
+static int panel_rows(panel_rows_form *upto6, const float *a, int lda, const void *panels, int format, int n, int k,
+                      int low, int high, int k_low, int k_high, float *c, int ldc, int rows, int accumulate) {
     if (rows < 1 || rows > 8 || low < 0 || high > n || k_low < 0 || k_high > k) return -1;
     if (format != PARLEY_PANELS_FLOAT32 && (format != PARLEY_PANELS_BFLOAT16 || k_low % 2 != 0)) return -1;
     if (high <= low) return 0;
@@ -348,14 +456,27 @@ int parley_panel_rows(const float *a, int lda, const void *panels, int format, i
     for (int q = low / 64; q * 64 < high; q++) {
         const char *panel = (const char *)panels + q * stride;
         if (rows <= 6) {
-            panel_rows_upto6(a, lda, panel, format, 64 * q, low, high, k_low, k_high, c, ldc, accumulate, rows);
+            upto6(a, lda, panel, format, 64 * q, low, high, k_low, k_high, c, ldc, accumulate, rows);
         } else {   /* seven or eight rows: four, then the rest, the panel's run still in L2 */
-            panel_rows_upto6(a, lda, panel, format, 64 * q, low, high, k_low, k_high, c, ldc, accumulate, 4);
-            panel_rows_upto6(a + 4L * lda, lda, panel, format, 64 * q, low, high, k_low, k_high, c + 4L * ldc, ldc,
-                             accumulate, rows - 4);
+            upto6(a, lda, panel, format, 64 * q, low, high, k_low, k_high, c, ldc, accumulate, 4);
+            upto6(a + 4L * lda, lda, panel, format, 64 * q, low, high, k_low, k_high, c + 4L * ldc, ldc, accumulate,
+                  rows - 4);
         }
     }
     return 0;
+}
+
+int parley_panel_rows(const float *a, int lda, const void *panels, int format, int n, int k, int low, int high,
+                      int k_low, int k_high, float *c, int ldc, int rows, int accumulate) {
+    return panel_rows(panel_rows_upto6, a, lda, panels, format, n, k, low, high, k_low, k_high, c, ldc, rows,
+                      accumulate);
+}
+
+int parley_panel_rows_avx2(const float *a, int lda, const void *panels, int format, int n, int k, int low, int high,
+                           int k_low, int k_high, float *c, int ldc, int rows, int accumulate) {
+    if (format != PARLEY_PANELS_FLOAT32) return -1;
+    return panel_rows(panel_rows_upto6_avx2, a, lda, panels, format, n, k, low, high, k_low, k_high, c, ldc, rows,
+                      accumulate);
 }
 
 /* Adam's update over 16 lanes at a time (Optimizers/Adam.swift gives the rule). In Swift the
@@ -424,6 +545,11 @@ int parley_panel_rows(const float *a, int lda, const void *panels, int format, i
     (void)a; (void)lda; (void)panels; (void)format; (void)n; (void)k; (void)low; (void)high; (void)k_low;
     (void)k_high; (void)c; (void)ldc; (void)rows; (void)accumulate;
     return -1;
+}
+
+int parley_panel_rows_avx2(const float *a, int lda, const void *panels, int format, int n, int k, int low, int high,
+                           int k_low, int k_high, float *c, int ldc, int rows, int accumulate) {
+    return parley_panel_rows(a, lda, panels, format, n, k, low, high, k_low, k_high, c, ldc, rows, accumulate);
 }
 
 #endif

@@ -329,11 +329,36 @@ struct GEMMTests {
         return Float(bitPattern: ((bits &+ 0x7fff &+ ((bits >> 16) & 1)) >> 16) << 16)
     }
 
-    @Test("few-row products on weights in 64-column panels equal a double-precision reference, any column and inner range",
-          .enabled(if: GEMM.usesAVX512Kernels, "the panel kernel is AVX-512 only"),
+    /// The panel kernel's forms this CPU runs: AVX-512 (both panel formats) and AVX2 (float32
+    /// panels only), each called directly.
+    static var panelForms: [(form: KernelForm, kernel: PanelKernel)] {
+        (GEMM.usesAVX512Kernels ? [(.avx512, parley_panel_rows)] : [])
+            + (GEMM.usesAVX2Kernels ? [(.avx2, parley_panel_rows_avx2)] : [])
+    }
+
+    typealias PanelKernel = @convention(c) (
+        UnsafePointer<Float>?, Int32, UnsafeRawPointer?, Int32, Int32, Int32, Int32, Int32, Int32, Int32,
+        UnsafeMutablePointer<Float>?, Int32, Int32, Int32) -> Int32
+
+    @Test("few-row products on weights in 64-column panels equal a double-precision reference, any column and inner range, AVX-512 and AVX2",
+          .enabled(if: GEMM.usesAVX512Kernels || GEMM.usesAVX2Kernels, "the panel kernel needs AVX-512 or AVX2"),
           arguments: [PackedWeights.Precision.float32, .bfloat16])
     func panelProducts(precision: PackedWeights.Precision) throws {
         let format = Int32(precision == .bfloat16 ? PARLEY_PANELS_BFLOAT16 : PARLEY_PANELS_FLOAT32)
+        for (form, kernel) in Self.panelForms {
+            if form == .avx2 && precision == .bfloat16 {
+                // The AVX2 form reads float32 panels only: bfloat16 ones refused, output untouched.
+                var c: [Float] = [7]
+                #expect(kernel([1, 1], 2, [Float](repeating: 1, count: 64), format, 1, 2, 0, 1, 0, 2, &c, 1, 1, 0) == -1)
+                #expect(c == [7])
+                continue
+            }
+            checkPanelProducts(precision, format: format, kernel: kernel, form: form)
+        }
+    }
+
+    /// `panelProducts` on one form of the kernel.
+    func checkPanelProducts(_ precision: PackedWeights.Precision, format: Int32, kernel: PanelKernel, form: KernelForm) {
         let random = RandomGenerator(seed: 29)
         // Columns ragged against the panels and the 16-lane vectors; 1–8 rows (seven and eight
         // take two passes); ranges that start and end inside a panel, and parts of the inner
@@ -355,11 +380,11 @@ struct GEMMTests {
                         for accumulate in [false, true] {
                             let start = (0..<(rows * n)).map { _ in random.uniform(-1, 1) }
                             var c = start, reference = start
-                            let status = parley_panel_rows(a, Int32(k), panels, format, Int32(n), Int32(k), Int32(low), Int32(high),
-                                                           Int32(kLow), Int32(kHigh), &c, Int32(n), Int32(rows), accumulate ? 1 : 0)
+                            let status = kernel(a, Int32(k), panels, format, Int32(n), Int32(k), Int32(low), Int32(high),
+                                                Int32(kLow), Int32(kHigh), &c, Int32(n), Int32(rows), accumulate ? 1 : 0)
                             #expect(status == 0)
-                            _ = parley_panel_rows(a, Int32(k), roundedPanels, 0, Int32(n), Int32(k), Int32(low), Int32(high),
-                                                  Int32(kLow), Int32(kHigh), &reference, Int32(n), Int32(rows), accumulate ? 1 : 0)
+                            _ = kernel(a, Int32(k), roundedPanels, 0, Int32(n), Int32(k), Int32(low), Int32(high),
+                                       Int32(kLow), Int32(kHigh), &reference, Int32(n), Int32(rows), accumulate ? 1 : 0)
                             var worst = 0.0
                             for i in 0..<rows {
                                 for j in 0..<n {
@@ -371,8 +396,8 @@ struct GEMMTests {
                                     worst = max(worst, abs(Double(c[i * n + j]) - expected))
                                 }
                             }
-                            #expect(worst < 1e-4, "\(rows)×\(n)×\(k), columns \(low)..<\(high), inner \(kLow)..<\(kHigh), accumulate \(accumulate): \(worst)")
-                            #expect(c == reference, "\(precision): not the float32 kernel's sums on the rounded weights")
+                            #expect(worst < 1e-4, "\(form) \(rows)×\(n)×\(k), columns \(low)..<\(high), inner \(kLow)..<\(kHigh), accumulate \(accumulate): \(worst)")
+                            #expect(c == reference, "\(form) \(precision): not the float32 kernel's sums on the rounded weights")
                         }
                     }
                 }
@@ -381,33 +406,39 @@ struct GEMMTests {
         if precision == .bfloat16 {
             // An inner range from an odd position would split a pair: refused, output untouched.
             var c: [Float] = [7]
-            #expect(parley_panel_rows([1, 1], 2, [Float](repeating: 1, count: 64), format, 1, 2, 0, 1, 1, 2, &c, 1, 1, 0) == -1)
+            #expect(kernel([1, 1], 2, [Float](repeating: 1, count: 64), format, 1, 2, 0, 1, 1, 2, &c, 1, 1, 0) == -1)
             #expect(c == [7])
         }
     }
 
-    @Test("a bfloat16 parameter's products of 1–8 rows use its rounded weights, larger ones its float32 value",
-          .enabled(if: GEMM.usesAVX512Kernels, "only the AVX-512 kernel reads bfloat16 panels"))
+    @Test("a bfloat16 parameter's products of 1–8 rows use its rounded weights on AVX-512, larger ones and those of the other forms its float32 value")
     func bfloat16Parameter() throws {
+        let switches = Self.switches()
+        defer { Self.restore(switches) }
         let random = RandomGenerator(seed: 31)
         let n = 130, k = 77
         let b = (0..<(n * k)).map { _ in random.uniform(-1, 1) }, rounded = b.map(Self.bfloat16Rounded)
-        let weight = Parameter(Tensor(shape: [n, k], scalars: b))
-        weight.panelPrecision = .bfloat16
-        for m in [1, 5, 8, 9, 16] {
-            let a = (0..<(m * k)).map { _ in random.uniform(-1, 1) }
-            let onRounded = Self.productError(a, rounded, m: m, n: n, k: k, weight: weight)
-            let onExact = Self.productError(a, b, m: m, n: n, k: k, weight: weight)
-            if m <= 8 {
-                #expect(onRounded < 2e-5 && onExact > 1e-4, "\(m) rows: \(onRounded) from the rounded weights, \(onExact) from the exact")
-            } else {
-                #expect(onExact < 2e-5, "\(m) rows: \(onExact) from the exact weights")
+        // On AVX2 the panel copy is float32 (its kernel reads no bfloat16); from one form to the
+        // next the copy is made again in the other precision.
+        for form in Self.kernelForms {
+            Self.select(form)
+            let weight = Parameter(Tensor(shape: [n, k], scalars: b))
+            weight.panelPrecision = .bfloat16
+            for m in [1, 5, 8, 9, 16] {
+                let a = (0..<(m * k)).map { _ in random.uniform(-1, 1) }
+                let onRounded = Self.productError(a, rounded, m: m, n: n, k: k, weight: weight)
+                let onExact = Self.productError(a, b, m: m, n: n, k: k, weight: weight)
+                if m <= 8 && form == .avx512 {
+                    #expect(onRounded < 2e-5 && onExact > 1e-4, "\(m) rows: \(onRounded) from the rounded weights, \(onExact) from the exact")
+                } else {
+                    #expect(onExact < 2e-5, "\(form), \(m) rows: \(onExact) from the exact weights")
+                }
             }
+            // Back to float32: the panel copy is made again.
+            weight.panelPrecision = .float32
+            let a = (0..<k).map { _ in random.uniform(-1, 1) }
+            #expect(Self.productError(a, b, m: 1, n: n, k: k, weight: weight) < 2e-5)
         }
-        // Back to float32: the panel copy is made again.
-        weight.panelPrecision = .float32
-        let a = (0..<k).map { _ in random.uniform(-1, 1) }
-        #expect(Self.productError(a, b, m: 1, n: n, k: k, weight: weight) < 2e-5)
     }
 
     @Test("a weight's packed copy is re-made after every kind of write to a parameter, in decoding and in training",

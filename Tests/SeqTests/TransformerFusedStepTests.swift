@@ -3,10 +3,15 @@ import TestSupport
 import Testing
 
 /// The fused decoding step (`Transformer.fusedDecodeStep`) against the same step through tensor
-/// operations. Serialized: it switches fusion off and changes the thread count for a while
-/// (both results-neutral for any test running beside it).
+/// operations, on each form of the kernels the CPU runs (AVX-512 and AVX2). Serialized: it
+/// switches fusion off, changes the thread count and the kernel forms for a while (all
+/// results-neutral for any test running beside it, beyond rounding).
 @Suite("Fused Transformer decoding step", .serialized)
 struct TransformerFusedStepTests {
+    /// The forms the fused step runs on (`GEMMTests.select`): not the portable one, where it
+    /// declines.
+    static let forms = GEMMTests.kernelForms.filter { $0 != .portable }
+
     /// `TransformerTests`' model made wide enough that two threads each take a share of every
     /// product's columns (64 and 88 columns, a vocabulary of 50), with a head width of 16 and a
     /// ragged inner width; dropout configured, to be switched off.
@@ -49,7 +54,7 @@ struct TransformerFusedStepTests {
         let (logits, maps) = withoutGradients { model.decodeStep(tokens, state: &reference) }
         Transformer.fusesDecodingSteps = true
         guard let fused else {
-            #expect(!GEMM.usesAVX512Kernels, "\(label): the fused step declined \(tokens.count) rows")
+            #expect(!GEMM.usesAVX512Kernels && !GEMM.usesAVX2Kernels, "\(label): the fused step declined \(tokens.count) rows")
             _ = withoutGradients { model.decodeStep(tokens, state: &state) }
             return logits.scalars
         }
@@ -80,27 +85,39 @@ struct TransformerFusedStepTests {
           arguments: variants.indices, [1, 2])
     func matchesTensorPath(variant: Int, threads: Int) throws {
         GEMM.setThreadCount(threads)
-        defer { GEMM.setThreadCount(2) }
+        let switches = GEMMTests.switches()
+        defer {
+            GEMM.setThreadCount(2)
+            GEMMTests.restore(switches)
+        }
+        for form in Self.forms {
+            GEMMTests.select(form)
+            try checkMatchesTensorPath(variant: variant, threads: threads, form: form)
+        }
+    }
+
+    /// `matchesTensorPath` on one kernel form.
+    func checkMatchesTensorPath(variant: Int, threads: Int, form: GEMMTests.KernelForm) throws {
         let model = try Self.model(Self.variants[variant])
         let parameters = ParameterList(model)   // the flat buffers an optimiser writes (below)
         let sources = TokenBatch([[3, 4, 5, 6, 7, 8, 9], [], [10, 11, 12]], paddingID: 0)
         var state = withoutGradients { model.encode(sources) }
         var reference = state
         for (t, tokens) in [[1, 1, 1], [5, 9, 30], [44, 2, 17]].enumerated() {
-            Self.stepBoth(model, tokens, &state, &reference, "\(threads) threads, step \(t)")
+            Self.stepBoth(model, tokens, &state, &reference, "\(form), \(threads) threads, step \(t)")
         }
         // Beam search's reordering: eight rows (the most a fused step takes), sources out of order.
         let rows = [0, 2, 2, 1, 0, 2, 1, 0]
         state = state.selecting(rows)
         reference = reference.selecting(rows)
         for (t, tokens) in [[6, 7, 8, 9, 10, 11, 12, 13], [20, 21, 22, 23, 24, 25, 26, 27]].enumerated() {
-            Self.stepBoth(model, tokens, &state, &reference, "\(threads) threads, beam step \(t)")
+            Self.stepBoth(model, tokens, &state, &reference, "\(form), \(threads) threads, beam step \(t)")
         }
         // The fused step reads copies of the weights: an optimiser-style write through the flat
         // buffer must reach them (a stale copy would leave the logits 1 % off).
         let values = parameters.values
         for i in 0..<values.count { values.pointer[i] *= 1.01 }
-        Self.stepBoth(model, [30, 31, 32, 33, 34, 35, 36, 37], &state, &reference, "\(threads) threads, after a write")
+        Self.stepBoth(model, [30, 31, 32, 33, 34, 35, 36, 37], &state, &reference, "\(form), \(threads) threads, after a write")
     }
 
     @Test("on bfloat16 weights a fused step equals the tensor path on the same copies, and its logits move from float32's by the rounding alone",
@@ -129,8 +146,38 @@ struct TransformerFusedStepTests {
         #expect(withoutGradients { odd.fusedDecodeStep([1], state: &oddState) } != nil)
     }
 
-    @Test("a fused step run alone (the team busy with another job) gives the same bits as on the team")
+    @Test("on AVX2 a fused step of a bfloat16 model reads float32 panels: it equals the float32 model's, odd head size and all",
+          .enabled(if: GEMM.usesAVX2Kernels, "the AVX2 form needs AVX2 and FMA"))
+    func bfloat16WeightsOnAVX2() throws {
+        let switches = GEMMTests.switches()
+        defer { GEMMTests.restore(switches) }
+        GEMMTests.select(.avx2)
+        var c = Self.variants[1]
+        c.embeddingSize = 60   // four heads of 15, which bfloat16 panels could not share out
+        let model = try Self.model(c), float32 = try Self.model(c)   // the same weights
+        model.setPanelPrecision(.bfloat16)
+        let sources = TokenBatch([[3, 4, 5, 6, 7, 8, 9], [10, 11, 12]], paddingID: 0)
+        var state = withoutGradients { model.encode(sources) }, plain = withoutGradients { float32.encode(sources) }
+        for (t, tokens) in [[1, 1], [5, 9], [44, 17]].enumerated() {
+            let fused = withoutGradients { model.fusedDecodeStep(tokens, state: &state) }
+            let exact = withoutGradients { float32.fusedDecodeStep(tokens, state: &plain) }
+            #expect(fused != nil && exact != nil, "step \(t): the fused step declined")
+            #expect(fused?.logits.scalars == exact?.logits.scalars, "step \(t): not the float32 model's logits")
+        }
+    }
+
+    @Test("a fused step run alone (the team busy with another job) gives the same bits as on the team, on each kernel form")
     func sameAloneAsOnTheTeam() throws {
+        let switches = GEMMTests.switches()
+        defer { GEMMTests.restore(switches) }
+        for form in Self.forms {
+            GEMMTests.select(form)
+            try checkSameAloneAsOnTheTeam(form: form)
+        }
+    }
+
+    /// `sameAloneAsOnTheTeam` on one kernel form.
+    func checkSameAloneAsOnTheTeam(form: GEMMTests.KernelForm) throws {
         let model = try Self.model(Self.variants[1])
         let encoded = withoutGradients { model.encode(TokenBatch([[3, 4, 5, 6], [7, 8]], paddingID: 0)) }
         func decode() -> [[Float]] {
@@ -145,11 +192,13 @@ struct TransformerFusedStepTests {
         Parallel.run(parts: 2) { part in
             if part == 0 { alone = decode() }
         }
-        #expect(alone == onTheTeam)
+        #expect(alone == onTheTeam, "\(form)")
     }
 
-    @Test("nine rows, gradient recording and dropout in training take the general path, state untouched")
+    @Test("nine rows, gradient recording, dropout in training and the portable kernels take the general path, state untouched")
     func declines() throws {
+        let switches = GEMMTests.switches()
+        defer { GEMMTests.restore(switches) }
         let model = try Self.model(Self.variants[0])
         var state = withoutGradients { model.encode(TokenBatch(Array(repeating: [3, 4, 5], count: 9), paddingID: 0)) }
         #expect(withoutGradients { model.fusedDecodeStep(Array(repeating: 1, count: 9), state: &state) } == nil)
@@ -158,10 +207,14 @@ struct TransformerFusedStepTests {
         model.setTraining(true)
         #expect(withoutGradients { model.fusedDecodeStep([1], state: &one) } == nil)
         model.setTraining(false)
+        GEMMTests.select(.portable)
+        #expect(withoutGradients { model.fusedDecodeStep([1], state: &one) } == nil)
         #expect(state.step == 0 && one.step == 0 && one.tensors.isEmpty)
-        if GEMM.usesAVX512Kernels {
-            #expect(withoutGradients { model.fusedDecodeStep([1], state: &one) } != nil)
-            #expect(one.step == 1)
+        for form in Self.forms {
+            GEMMTests.select(form)
+            let before = one.step
+            #expect(withoutGradients { model.fusedDecodeStep([1], state: &one) } != nil, "\(form)")
+            #expect(one.step == before + 1)
         }
     }
 }

@@ -5,7 +5,7 @@ import Testing
 
 /// The Transformer's blocks on their own: gradients by central differences, and forward values
 /// against an independent NumPy implementation (`scripts/make_transformer_fixtures.py`).
-@Suite("Transformer layers")
+@Suite("Transformer layers", .serialized)   // `attendOnePosition` switches kernel forms for a while
 struct TransformerLayerTests {
     // MARK: Gradients
 
@@ -96,14 +96,29 @@ struct TransformerLayerTests {
         let (output, weights) = withoutGradients {
             attention.attendOnePosition(queries, keys: keys, values: values, length: 5, mask: mask, sources: sources)
         }
-        // The portable loops (where the AVX-512 kernel ran above) give the same.
-        MultiHeadAttention.attendsInC = false
-        let portable = withoutGradients {
-            attention.attendOnePosition(queries, keys: keys, values: values, length: 5, mask: mask, sources: sources)
+        // The portable loops (where the kernel ran above) give the same, and so does every form of
+        // the kernel, also with heads of 19 (8-lane vectors and parts of them; the heads above
+        // are of 4).
+        let wide = MultiHeadAttention(modelSize: 38, heads: 2, generator: RandomGenerator(seed: 4))
+        let wideKeys = randomTensor([3, 2, 7, 19], seed: 34), wideValues = randomTensor([3, 2, 7, 19], seed: 35)
+        let wideQueries = randomTensor([4, 1, 38], seed: 36)
+        func attend(_ attention: MultiHeadAttention, _ queries: Tensor, _ keys: Tensor, _ values: Tensor) -> (output: Tensor, weights: Tensor) {
+            withoutGradients { attention.attendOnePosition(queries, keys: keys, values: values, length: 5, mask: mask, sources: sources) }
         }
+        MultiHeadAttention.attendsInC = false
+        let portable = attend(attention, queries, keys, values), widePortable = attend(wide, wideQueries, wideKeys, wideValues)
         MultiHeadAttention.attendsInC = true
         #expect(maximumDifference(portable.weights.scalars, weights.scalars) <= 1e-6)
         #expect(maximumDifference(portable.output.scalars, output.scalars) <= 1e-6)
+        let switches = GEMMTests.switches()
+        defer { GEMMTests.restore(switches) }
+        for form in GEMMTests.kernelForms where form != .portable {
+            GEMMTests.select(form)
+            for (kernel, expected) in [(attend(attention, queries, keys, values), portable), (attend(wide, wideQueries, wideKeys, wideValues), widePortable)] {
+                #expect(maximumDifference(kernel.weights.scalars, expected.weights.scalars) <= 1e-6, "\(form)")
+                #expect(maximumDifference(kernel.output.scalars, expected.output.scalars) <= 1e-6, "\(form)")
+            }
+        }
         // The reference: batched products (taken while gradients are recorded) over each row's
         // entry's first five positions.
         let filled = KeyValueCache(keys: keys, values: values, length: 5).filled

@@ -65,6 +65,10 @@ enum { PARLEY_DECODER_STEP_MAX_ROWS = 8 };
 /* Runs the step; 0 on success, -1 (nothing written) when the AVX-512 kernels are not available,
  * rows is outside 1...PARLEY_DECODER_STEP_MAX_ROWS, or scratch memory cannot be had. */
 int parley_decoder_step(const parley_decoder_step_t *step);
+/* The same with AVX2 and FMA, for CPUs without AVX-512: every weight's panels must be float32
+ * (parley_panel_rows_avx2 reads no others; -1 where the CPU has no AVX2 and FMA). The sums run
+ * in another order, so the logits differ from parley_decoder_step's by rounding. */
+int parley_decoder_step_avx2(const parley_decoder_step_t *step);
 
 /* Attention of one query position per row (a decoding step through tensor operations, any number
  * of rows): for row r and head h, with e = sources ? sources[r] : r,
@@ -78,6 +82,10 @@ int parley_decoder_step(const parley_decoder_step_t *step);
 int parley_attend_one_position(int rows, int heads, int head_size, int length, int capacity,
                                const float *queries, const float *keys, const float *values,
                                const int *sources, const float *mask, float *weights, float *context);
+/* The same with AVX2 and FMA; -1 where the CPU has neither AVX-512 nor AVX2 and FMA. */
+int parley_attend_one_position_avx2(int rows, int heads, int head_size, int length, int capacity,
+                                    const float *queries, const float *keys, const float *values,
+                                    const int *sources, const float *mask, float *weights, float *context);
 
 #ifdef __cplusplus
 }

@@ -3,9 +3,9 @@
 
 #include <stddef.h>
 
-/* Hand-written AVX-512 kernels (and AVX2 ones for the packed GEMM) for the shapes BLAS handles
- * badly, chosen at run time, and the
- * worker team that runs parallel loops.
+/* Hand-written AVX-512 kernels (and AVX2 forms of the packed GEMM and the few-row products, for
+ * CPUs without AVX-512) for the shapes BLAS handles badly, chosen at run time, and the worker
+ * team that runs parallel loops.
  * Plain C types only, so that Swift imports this header without any platform module. */
 
 #ifdef __cplusplus
@@ -45,6 +45,10 @@ size_t parley_panels_count(int n, int k, int format);
 void parley_pack_panels(const float *w, int n, int k, int format, void *panels);
 int parley_panel_rows(const float *a, int lda, const void *panels, int format, int n, int k, int low, int high,
                       int k_low, int k_high, float *c, int ldc, int rows, int accumulate);
+/* The same with AVX2 and FMA, for CPUs without AVX-512: float32 panels only (-1 for bfloat16
+ * ones). Call only where parley_gemm_available() returned 1. */
+int parley_panel_rows_avx2(const float *a, int lda, const void *panels, int format, int n, int k, int low, int high,
+                           int k_low, int k_high, float *c, int ldc, int rows, int accumulate);
 
 /* Large products: c (+)= op(a)·op(b), row-major, op(x) = x or xᵀ by the trans flags; op(a) is
  * m×k, op(b) is k×n, leading dimensions lda, ldb, ldc (parley_gemm.c). With `bias` (n floats,

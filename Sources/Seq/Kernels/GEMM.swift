@@ -16,8 +16,8 @@ import Glibc
 ///   a parameter is written (`PackedWeights`);
 /// - a parameter's weight as `Bᵀ` times 1–8 rows outside gradient recording (decoding one
 ///   sentence multiplies a 1×512 row by a 512×2048 matrix): the weight's copy in 64-column
-///   k-major panels (`PackedWeights.panels`, float32 or bfloat16), whole panels split over the
-///   worker team;
+///   k-major panels (`PackedWeights.panels`, float32 or, on AVX-512, bfloat16), whole panels
+///   split over the worker team;
 /// - other products of very few rows: the few-row kernels, which read the operands in place
 ///   (BLAS would pack them first), with their columns split over the worker team;
 /// - larger products, on a CPU with AVX-512 (or with AVX2 and FMA, outside gradient recording):
@@ -58,7 +58,8 @@ public enum GEMM {
     }
     /// Whether the kernels with an AVX2 form run it when the AVX-512 ones are off: the packed
     /// kernel of `parley_gemm.c` (and the weights' packed copies it reads) outside gradient
-    /// recording, and the few-row dot products. On by default where the CPU has AVX2 and FMA;
+    /// recording, the few-row dot products and panel products (float32 panels only), the fused
+    /// Transformer decoding step and one-position attention. On by default where the CPU has AVX2 and FMA;
     /// tests switch it off to check BLAS and the portable loops against the same references, and
     /// `PARLEY_NO_AVX2=1` in the environment switches it off (to compare them on one machine).
     nonisolated(unsafe) public static var usesAVX2Kernels =
@@ -109,7 +110,9 @@ public enum GEMM {
                                         b, packed, c, Int32(n), accumulateAfterLayingBias() ? 1 : 0, Int32(parts))
             return
         }
-        if let kept, usesAVX512Kernels, !transposeA, m <= rowKernelLimit, !Autograd.isRecording,
+        // On either form (`kept` is only set where a packed kernel is in use): on AVX2 from
+        // float32 panels whatever the parameter's `panelPrecision` (`PackedWeights.panels`).
+        if let kept, !transposeA, m <= rowKernelLimit, !Autograd.isRecording,
            let panels = PackedWeights.panels(of: kept, n: n, k: k) {
             panelRows(a, panels, into: c, m: m, n: n, k: k, accumulate: accumulateAfterLayingBias())
             return
@@ -147,17 +150,19 @@ public enum GEMM {
     }
 
     /// `C (+)= A·Wᵀ` for 1–8 rows of `A` from the weight's 64-column panels, whole panels split
-    /// over the worker team.
+    /// over the worker team, on the AVX-512 kernel or the AVX2 one.
     private static func panelRows(
         _ a: UnsafePointer<Float>, _ panels: PackedWeights.Panels, into c: UnsafeMutablePointer<Float>,
         m: Int, n: Int, k: Int, accumulate: Bool
     ) {
         let panelCount = (n + 63) / 64
         let parts = m * n * k >= rowKernelSplitWork ? Swift.min(threadCount, panelCount) : 1
+        let kernel = usesAVX512Kernels ? parley_panel_rows : parley_panel_rows_avx2
         Parallel.forEachPart(units: panelCount, parts: parts) { _, range in
-            _ = parley_panel_rows(a, Int32(k), panels.pointer, panels.format, Int32(n), Int32(k), Int32(range.lowerBound * 64),
-                                  Int32(Swift.min(n, range.upperBound * 64)), 0, Int32(k), c, Int32(n), Int32(m),
-                                  accumulate ? 1 : 0)
+            let status = kernel(a, Int32(k), panels.pointer, panels.format, Int32(n), Int32(k), Int32(range.lowerBound * 64),
+                                Int32(Swift.min(n, range.upperBound * 64)), 0, Int32(k), c, Int32(n), Int32(m),
+                                accumulate ? 1 : 0)
+            assert(status == 0, "panels in format \(panels.format) refused")
         }
     }
 

@@ -26,9 +26,9 @@ import Foundation
 /// 64 output columns whichever columns or inner range a thread takes (`parley_pack_panels`).
 ///
 /// The panels hold float32 weights, or for a parameter whose `panelPrecision` is `.bfloat16`
-/// (`Layer.setPanelPrecision`), each weight rounded to the nearest bfloat16: half the bytes for a
-/// step to read, the arithmetic still float32 (the product equals the float32 one with the
-/// rounded weights). Batch-1 decoding reads every decoder weight once per step, so its speed is
+/// (`Layer.setPanelPrecision`) where the AVX-512 kernels run, each weight rounded to the nearest
+/// bfloat16: half the bytes for a step to read, the arithmetic still float32 (the product equals
+/// the float32 one with the rounded weights). The AVX2 panel kernel reads float32 panels only. Batch-1 decoding reads every decoder weight once per step, so its speed is
 /// the speed of reading them (`WeightStream`).
 ///
 /// The engine's own writers invalidate the copies: setting `Parameter.value` (checkpoint loading),
@@ -104,12 +104,19 @@ public enum PackedWeights {
         copy(of: weight, n: n, k: k, layout: .blocks, precision: .float32)
     }
 
-    /// The copy of `weight` seen as `[n, k]` in 64-column panels at its parameter's precision, made
+    /// The copy of `weight` seen as `[n, k]` in 64-column panels at `panelPrecision(of:)`, made
     /// now if it has none from this generation; `nil` when `weight` is not a parameter's.
     static func panels(of weight: TensorStorage, n: Int, k: Int) -> Panels? {
-        let precision = weight.panelPrecision
+        let precision = panelPrecision(of: weight)
         return copy(of: weight, n: n, k: k, layout: .panels, precision: precision)
             .map { Panels(pointer: UnsafeRawPointer($0), format: precision.format) }
+    }
+
+    /// The precision `weight`'s panel copy is made in: its parameter's `panelPrecision` with the
+    /// AVX-512 kernels, float32 without them (the AVX2 panel kernel reads no bfloat16, so a
+    /// bfloat16 parameter's products there use its exact weights, as the dot kernels do).
+    static func panelPrecision(of weight: TensorStorage) -> Precision {
+        GEMM.usesAVX512Kernels ? weight.panelPrecision : .float32
     }
 
     private static func copy(

@@ -8,9 +8,10 @@ import Dispatch
 /// decoder weight once, so no step through the same kernel can take less time on this machine;
 /// `parley bench models --part floor` reports it beside the decoding figures.
 public enum WeightStream {
-    /// The bytes the panel copies of `weights` hold, at each parameter's `panelPrecision`.
+    /// The bytes the panel copies of `weights` hold, at each parameter's `panelPrecision` (float32
+    /// without the AVX-512 kernels: `PackedWeights.panelPrecision(of:)`).
     public static func bytes(_ weights: [Tensor]) -> Int {
-        weights.reduce(0) { $0 + $1.count * $1.storage.panelPrecision.bytesPerWeight }
+        weights.reduce(0) { $0 + $1.count * PackedWeights.panelPrecision(of: $1.storage).bytesPerWeight }
     }
 
     /// Seconds per pass over `weights` (each `[outputs, inputs]`, row-major), after two untimed

@@ -14,19 +14,22 @@ import CKernels
 /// the attention maps work unchanged. Training, dropout and larger batches take the general path.
 extension Transformer {
     /// Whether `decodeStep` fuses steps of up to `fusedStepRows` rows; off, every step goes
-    /// through tensor operations — for comparing the two. Off from the start where the AVX-512
-    /// kernels are not used (`GEMM.usesAVX512Kernels`, `PARLEY_NO_AVX512=1`).
-    nonisolated(unsafe) public static var fusesDecodingSteps = GEMM.usesAVX512Kernels
+    /// through tensor operations — for comparing the two. The step runs on the AVX-512 kernels
+    /// (`GEMM.usesAVX512Kernels`) or else on their AVX2 form (`GEMM.usesAVX2Kernels`), as the
+    /// switches are when it is called; with neither, steps are not fused whatever this says.
+    nonisolated(unsafe) public static var fusesDecodingSteps = true
 
     /// The batch sizes (rows: hypotheses) a fused step takes; larger batches are faster through
     /// the general path's separate products on packed weights (measured up to 15 rows).
     public static let fusedStepRows = 1...Int(PARLEY_DECODER_STEP_MAX_ROWS)
 
     /// `decodeStep` as one fused job, or `nil` (state untouched) when it does not apply: more
-    /// rows than `fusedStepRows`, gradients recorded, dropout on, no AVX-512 kernels.
+    /// rows than `fusedStepRows`, gradients recorded, dropout on, neither the AVX-512 kernels nor
+    /// their AVX2 form in use.
     public func fusedDecodeStep(_ tokens: [Int], state: inout DecoderState) -> (logits: Tensor, attention: AttentionMaps)? {
         let c = configuration, rows = tokens.count
-        guard Self.fusesDecodingSteps, Self.fusedStepRows.contains(rows),
+        let avx512 = GEMM.usesAVX512Kernels
+        guard Self.fusesDecodingSteps, avx512 || GEMM.usesAVX2Kernels, Self.fusedStepRows.contains(rows),
               !Autograd.isRecording, !decoderDropsOut,
               let sourceMask = state.sourceTensors["sourceMask"], state.sources.count == rows else { return nil }
         let d = c.embeddingSize, heads = c.heads, headSize = d / heads, step = state.step
@@ -46,6 +49,7 @@ extension Transformer {
         // The products read each weight from its copy in 64-column panels (`PackedWeights`): in
         // this broadcast form a weight element serves every row from a register and no sums are
         // left to reduce across lanes, and each thread's share is one contiguous run per panel.
+        // On AVX2 the copies are float32 whatever the parameters' `panelPrecision`.
         var unpanelled = false
         func linear(_ weight: Tensor, bias: Parameter?) -> parley_linear {
             keep.append(weight)   // the panels belong to the weight's storage
@@ -112,7 +116,7 @@ extension Transformer {
                         final_norm_gain: pointer(decoder.norm?.weight), final_norm_bias: pointer(decoder.norm?.bias),
                         output: outputMap,
                         logits: pointer(logits))
-                    return parley_decoder_step(&description)
+                    return avx512 ? parley_decoder_step(&description) : parley_decoder_step_avx2(&description)
                 }
             }
         }
