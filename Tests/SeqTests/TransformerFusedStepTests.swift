@@ -2,11 +2,12 @@ import Seq
 import TestSupport
 import Testing
 
+extension KernelSwitching {   // switches kernel forms: see KernelSwitching
 /// The fused decoding step (`Transformer.fusedDecodeStep`) against the same step through tensor
 /// operations, on each form of the kernels the CPU runs (AVX-512 and AVX2). Serialized: it
 /// switches fusion off, changes the thread count and the kernel forms for a while (all
 /// results-neutral for any test running beside it, beyond rounding).
-@Suite("Fused Transformer decoding step", .serialized)
+@Suite("Fused Transformer decoding step")
 struct TransformerFusedStepTests {
     /// The forms the fused step runs on (`GEMMTests.select`): not the portable one, where it
     /// declines.
@@ -217,4 +218,5 @@ struct TransformerFusedStepTests {
             #expect(one.step == before + 1)
         }
     }
+}
 }

@@ -3,9 +3,10 @@ import Seq
 import TestSupport
 import Testing
 
+extension KernelSwitching {   // switches kernel forms: see KernelSwitching
 /// The Transformer's blocks on their own: gradients by central differences, and forward values
 /// against an independent NumPy implementation (`scripts/make_transformer_fixtures.py`).
-@Suite("Transformer layers", .serialized)   // `attendOnePosition` switches kernel forms for a while
+@Suite("Transformer layers")
 struct TransformerLayerTests {
     // MARK: Gradients
 
@@ -192,4 +193,5 @@ struct TransformerLayerTests {
             NumPyFixtures.expectMatches(attention, fixture.attention, "\(fixture.name) attention")
         }
     }
+}
 }

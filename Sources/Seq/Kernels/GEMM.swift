@@ -20,8 +20,8 @@ import Glibc
 ///   split over the worker team;
 /// - other products of very few rows: the few-row kernels, which read the operands in place
 ///   (BLAS would pack them first), with their columns split over the worker team;
-/// - larger products, on a CPU with AVX-512 (or with AVX2 and FMA, outside gradient recording):
-///   the packed kernel of `parley_gemm.c`; outside
+/// - larger products, on a CPU with AVX-512 (or with AVX2 and FMA, on a kept weight only): the
+///   packed kernel of `parley_gemm.c`; outside
 ///   gradient recording, a parameter's weight as `Bᵀ` (an encoder's products over a batch) from
 ///   its copy packed once in that kernel's blocks (`PackedWeights.blocks`);
 /// - otherwise BLAS (`cblas_sgemm`).
@@ -57,9 +57,9 @@ public enum GEMM {
         didSet { parley_gemm_use_avx512(usesAVX512Kernels ? 1 : 0) }
     }
     /// Whether the kernels with an AVX2 form run it when the AVX-512 ones are off: the packed
-    /// kernel of `parley_gemm.c` (and the weights' packed copies it reads) outside gradient
-    /// recording, the few-row dot products and panel products (float32 panels only), the fused
-    /// Transformer decoding step and one-position attention. On by default where the CPU has AVX2 and FMA;
+    /// kernel of `parley_gemm.c` on the weights' kept copies outside gradient recording, the
+    /// few-row dot products and panel products (float32 panels only), the fused Transformer
+    /// decoding step and one-position attention. On by default where the CPU has AVX2 and FMA;
     /// tests switch it off to check BLAS and the portable loops against the same references, and
     /// `PARLEY_NO_AVX2=1` in the environment switches it off (to compare them on one machine).
     nonisolated(unsafe) public static var usesAVX2Kernels =
@@ -96,10 +96,10 @@ public enum GEMM {
             if !accumulateAfterLayingBias() { c.update(repeating: 0, count: m * n) }
             return
         }
-        // On AVX2 the packed kernel serves decoding only: there its kept copies of the weights
-        // save BLAS packing them at every step (greedy search at batch 32 ran 1.6× faster on two
-        // Zen 3 cores), while on training's products OpenBLAS's AVX2 kernels measured 2–20 %
-        // faster than it (a Bahdanau step ≈ 10 % slower through it).
+        // On AVX2 the packed kernel serves the kept copies of weights outside recording
+        // (decoding): there it saves BLAS packing them at every step (greedy search at batch 32
+        // ran 1.6× faster on two Zen 3 cores), while on training's products, forward and
+        // backward, OpenBLAS's AVX2 kernels measured 2–20 % faster than it.
         let packs = usesAVX512Kernels || (usesAVX2Kernels && !Autograd.isRecording)
         // `weight` when B is that whole weight, transposed, and the packed kernels that read its
         // kept copies are in use.
@@ -123,7 +123,8 @@ public enum GEMM {
             rowKernel(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k, accumulate: accumulateAfterLayingBias())
             return
         }
-        if packs && m * n * k >= packedKernelMinimumWork {
+        // (The backward pass runs outside recording too: hence the kept weight on AVX2.)
+        if (usesAVX512Kernels || kept != nil) && packs && m * n * k >= packedKernelMinimumWork {
             // BLAS picks its kernels by CPU model (or OPENBLAS_CORETYPE) and may run AVX2 on a
             // core with AVX-512; the packed kernel measured 1.5–1.9× OpenBLAS's AVX2 kernels on
             // the training shapes. Without AVX-512 it saves BLAS's packing of kept weights and
