@@ -123,8 +123,9 @@ public enum GEMM {
             rowKernel(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k, accumulate: accumulateAfterLayingBias())
             return
         }
-        // (The backward pass runs outside recording too: hence the kept weight on AVX2.)
-        if (usesAVX512Kernels || kept != nil) && packs && m * n * k >= packedKernelMinimumWork {
+        // On AVX2 only products on a kept weight: the backward pass runs outside recording too.
+        // (`kept` is only set where `packs` holds.)
+        if (usesAVX512Kernels || kept != nil) && m * n * k >= packedKernelMinimumWork {
             // BLAS picks its kernels by CPU model (or OPENBLAS_CORETYPE) and may run AVX2 on a
             // core with AVX-512; the packed kernel measured 1.5–1.9× OpenBLAS's AVX2 kernels on
             // the training shapes. Without AVX-512 it saves BLAS's packing of kept weights and

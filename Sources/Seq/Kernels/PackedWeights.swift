@@ -28,8 +28,9 @@ import Foundation
 /// The panels hold float32 weights, or for a parameter whose `panelPrecision` is `.bfloat16`
 /// (`Layer.setPanelPrecision`) where the AVX-512 kernels run, each weight rounded to the nearest
 /// bfloat16: half the bytes for a step to read, the arithmetic still float32 (the product equals
-/// the float32 one with the rounded weights). The AVX2 panel kernel reads float32 panels only. Batch-1 decoding reads every decoder weight once per step, so its speed is
-/// the speed of reading them (`WeightStream`).
+/// the float32 one with the rounded weights). The AVX2 panel kernel reads float32 panels only
+/// (`Precision.isSupported`). Batch-1 decoding reads every decoder weight once per step, so its
+/// speed is the speed of reading them (`WeightStream`).
 ///
 /// The engine's own writers invalidate the copies: setting `Parameter.value` (checkpoint loading),
 /// taking `Parameter.valueStorage` or `ParameterList.values` (the optimisers' steps). Code that
@@ -116,7 +117,7 @@ public enum PackedWeights {
     /// AVX-512 kernels, float32 without them (the AVX2 panel kernel reads no bfloat16, so a
     /// bfloat16 parameter's products there use its exact weights, as the dot kernels do).
     static func panelPrecision(of weight: TensorStorage) -> Precision {
-        GEMM.usesAVX512Kernels ? weight.panelPrecision : .float32
+        weight.panelPrecision.isSupported ? weight.panelPrecision : .float32
     }
 
     private static func copy(
