@@ -35,23 +35,10 @@
 
 #define AVX512 __attribute__((target("avx512f,fma,avx2")))
 
-/* Whether the AVX-512 kernels run (1) or the AVX2 ones (0); -1 until first asked. Chosen once per
- * product (a product never mixes them; their packings are the same, so kept copies serve both). */
-static int avx512_selected = -1;
-
-static int uses_avx512(void) {
-    int selected = __atomic_load_n(&avx512_selected, __ATOMIC_RELAXED);
-    if (selected < 0) {
-        const char *off = getenv("PARLEY_NO_AVX512");
-        selected = parley_kernels_have_avx512() && !(off && strcmp(off, "1") == 0);
-        __atomic_store_n(&avx512_selected, selected, __ATOMIC_RELAXED);
-    }
-    return selected;
-}
-
-void parley_gemm_use_avx512(int on) {
-    __atomic_store_n(&avx512_selected, on && parley_kernels_have_avx512() ? 1 : 0, __ATOMIC_RELAXED);
-}
+/* Each product runs on the AVX-512 kernels or the AVX2 ones as its caller says (`avx512`), never
+ * a mix; AVX-512 only where the CPU has it. The packings are the same, so kept copies serve both.
+ * (A process-wide switch let one caller's choice change another's kernels mid-run.) */
+static int runs_avx512(int asked) { return asked && parley_kernels_have_avx512(); }
 
 int parley_gemm_available(void) {
     __builtin_cpu_init();
@@ -533,7 +520,7 @@ static void gemm_part(void *context, int part) {
 /* The product of either entry point; `blocks` is op(B) = bᵀ packed once, or NULL. */
 static int sgemm(int trans_a, int trans_b, int m, int n, int k,
                  const float *a, int lda, const float *b, int ldb, const float *blocks,
-                 float *c, int ldc, int accumulate, const float *bias, int parts) {
+                 float *c, int ldc, int accumulate, const float *bias, int parts, int avx512) {
     if (m <= 0 || n <= 0) return 0;
     if (bias && accumulate) return -1;
     if (k <= 0) {
@@ -544,7 +531,7 @@ static int sgemm(int trans_a, int trans_b, int m, int n, int k,
             }
         return 0;
     }
-    gemm_job job = {trans_a, trans_b, m, n, k, lda, ldb, ldc, accumulate, parts < 1 ? 1 : parts, 0, 0, uses_avx512(), a, b, c, blocks, bias};
+    gemm_job job = {trans_a, trans_b, m, n, k, lda, ldb, ldc, accumulate, parts < 1 ? 1 : parts, 0, 0, runs_avx512(avx512), a, b, c, blocks, bias};
     /* A product too large to stay in cache (the logits of a training batch: 1280 × 8000 floats,
      * 41 MB) is written past the caches: a plain store first reads each line of C from memory,
      * which measured 1.25× slower for 1280 × 8000 × 256 on two Ice Lake cores. Smaller products
@@ -560,8 +547,8 @@ static int sgemm(int trans_a, int trans_b, int m, int n, int k,
 
 int parley_sgemm(int trans_a, int trans_b, int m, int n, int k,
                         const float *a, int lda, const float *b, int ldb,
-                        float *c, int ldc, int accumulate, const float *bias, int parts) {
-    return sgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, NULL, c, ldc, accumulate, bias, parts);
+                        float *c, int ldc, int accumulate, const float *bias, int parts, int avx512) {
+    return sgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, NULL, c, ldc, accumulate, bias, parts, avx512);
 }
 
 /* A weight packed once in the blocks the product above packs op(B) = wᵀ into, for products with
@@ -573,7 +560,7 @@ size_t parley_blocks_count(int n, int k) { return (size_t)round_up(n, NR) * (siz
  * after slice: the layout of both kept copies (the blocks here, the tiles below). */
 static void pack_weight_slices(const float *w, int n, int k, int slice, int panel, float *packed) {
     long wide = round_up(n, panel);
-    int avx512 = uses_avx512();
+    int avx512 = parley_kernels_have_avx512();   /* the faster packing where there is one: same layout */
     for (int pc = 0; pc < k; pc += slice)
         pack_b(w + pc, k, 1, k - pc < slice ? k - pc : slice, n, packed + pc * wide, panel, avx512);
 }
@@ -582,8 +569,8 @@ void parley_pack_blocks(const float *w, int n, int k, float *blocks) { pack_weig
 
 int parley_sgemm_blocks(int trans_a, int m, int n, int k, const float *a, int lda,
                         const float *w, const float *blocks, float *c, int ldc, int accumulate, const float *bias,
-                        int parts) {
-    return sgemm(trans_a, 1, m, n, k, a, lda, w, k, blocks, c, ldc, accumulate, bias, parts);
+                        int parts, int avx512) {
+    return sgemm(trans_a, 1, m, n, k, a, lda, w, k, blocks, c, ldc, accumulate, bias, parts, avx512);
 }
 
 /* Weights packed once, for the many products of decoding.
@@ -668,24 +655,23 @@ static void packed_weights_part(void *context, int part) {
 
 int parley_sgemm_packed_weights(int trans_a, int m, int n, int k, const float *a, int lda,
                                 const float *w, const float *packed, float *c, int ldc,
-                                int accumulate, int parts) {
+                                int accumulate, int parts, int avx512) {
     if (m <= 0 || n <= 0) return 0;
-    if (k <= 0) return parley_sgemm(trans_a, 1, m, n, k, a, lda, w, k, c, ldc, accumulate, NULL, parts);
-    packed_weights_job job = {trans_a, m, n, k, lda, ldc, accumulate, parts < 1 ? 1 : parts, uses_avx512(), a, w, packed, c};
+    if (k <= 0) return parley_sgemm(trans_a, 1, m, n, k, a, lda, w, k, c, ldc, accumulate, NULL, parts, avx512);
+    packed_weights_job job = {trans_a, m, n, k, lda, ldc, accumulate, parts < 1 ? 1 : parts, runs_avx512(avx512), a, w, packed, c};
     parley_pool_run(job.parts, packed_weights_part, &job);
     return 0;
 }
 
 #else
 
-void parley_gemm_use_avx512(int on) { (void)on; }
 int parley_gemm_available(void) { return 0; }
 
 int parley_sgemm(int trans_a, int trans_b, int m, int n, int k,
                         const float *a, int lda, const float *b, int ldb,
-                        float *c, int ldc, int accumulate, const float *bias, int parts) {
+                        float *c, int ldc, int accumulate, const float *bias, int parts, int avx512) {
     (void)trans_a; (void)trans_b; (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb;
-    (void)c; (void)ldc; (void)accumulate; (void)bias; (void)parts;
+    (void)c; (void)ldc; (void)accumulate; (void)bias; (void)parts; (void)avx512;
     return -1;
 }
 
@@ -694,18 +680,18 @@ size_t parley_blocks_count(int n, int k) { (void)n; (void)k; return 0; }
 void parley_pack_blocks(const float *w, int n, int k, float *blocks) { (void)w; (void)n; (void)k; (void)blocks; }
 int parley_sgemm_blocks(int trans_a, int m, int n, int k, const float *a, int lda,
                         const float *w, const float *blocks, float *c, int ldc, int accumulate, const float *bias,
-                        int parts) {
+                        int parts, int avx512) {
     (void)trans_a; (void)m; (void)n; (void)k; (void)a; (void)lda; (void)w; (void)blocks; (void)c; (void)ldc;
-    (void)accumulate; (void)bias; (void)parts;
+    (void)accumulate; (void)bias; (void)parts; (void)avx512;
     return -1;
 }
 size_t parley_packed_weights_count(int n, int k) { (void)n; (void)k; return 0; }
 void parley_pack_weights(const float *w, int n, int k, float *packed) { (void)w; (void)n; (void)k; (void)packed; }
 int parley_sgemm_packed_weights(int trans_a, int m, int n, int k, const float *a, int lda,
                                 const float *w, const float *packed, float *c, int ldc,
-                                int accumulate, int parts) {
+                                int accumulate, int parts, int avx512) {
     (void)trans_a; (void)m; (void)n; (void)k; (void)a; (void)lda; (void)w; (void)packed; (void)c; (void)ldc;
-    (void)accumulate; (void)parts;
+    (void)accumulate; (void)parts; (void)avx512;
     return -1;
 }
 

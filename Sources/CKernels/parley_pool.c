@@ -124,13 +124,23 @@ static void start_workers(int count) {
     }
 }
 
+static int clamp_threads(int threads) { return threads < 1 ? 1 : threads > MAX_WORKERS + 1 ? MAX_WORKERS + 1 : threads; }
+
 void parley_pool_set_threads(int threads) {
-    if (threads < 1) threads = 1;
-    if (threads > MAX_WORKERS + 1) threads = MAX_WORKERS + 1;
-    atomic_store(&team_threads, threads);        /* workers start with the first job that needs them */
+    atomic_store(&team_threads, clamp_threads(threads));   /* workers start with the first job that needs them */
 }
 
-int parley_pool_threads(void) { return atomic_load(&team_threads); }
+/* The thread count for the jobs of this thread alone, or 0 for team_threads: a test comparing
+ * one thread with two must not change the split (and so the sums) of work on other threads. */
+static _Thread_local int caller_threads;
+
+int parley_pool_set_caller_threads(int threads) {
+    int previous = caller_threads;
+    caller_threads = threads > 0 ? clamp_threads(threads) : 0;
+    return previous;
+}
+
+int parley_pool_threads(void) { return caller_threads ? caller_threads : atomic_load(&team_threads); }
 
 /* Publishes a job (`body` split into `parts`, or `team_body` run by every thread) to
  * `threads - 1` workers (started if needed; fewer when they cannot be), runs the caller's share,
@@ -168,7 +178,7 @@ static void run_job(int threads, void (*body)(void *, int), void (*team_body)(vo
 }
 
 void parley_pool_run(int parts, void (*body)(void *context, int part), void *context) {
-    int threads = atomic_load(&team_threads);
+    int threads = parley_pool_threads();
     if (threads > parts) threads = parts;
     if (threads <= 1 || !try_take_team()) {
         for (int part = 0; part < parts; part++) body(context, part);
@@ -178,7 +188,7 @@ void parley_pool_run(int parts, void (*body)(void *context, int part), void *con
 }
 
 void parley_pool_team(int threads, void (*body)(void *context, int thread, int threads), void *context) {
-    int allowed = atomic_load(&team_threads);
+    int allowed = parley_pool_threads();
     if (threads > allowed) threads = allowed;
     if (threads <= 1 || !try_take_team()) {
         body(context, 0, 1);

@@ -3,31 +3,20 @@ import Dispatch
 import Seq
 import Testing
 
-extension KernelSwitching {   // switches kernel forms: see KernelSwitching
 /// Every product path (few-row kernels, the packed kernel, kept copies of weights, BLAS) against a
 /// double-precision reference, on each kernel form the CPU runs, with lengths that are and are
 /// not multiples of the vector widths.
 @Suite("Matrix products")
 struct GEMMTests {
-    /// The kernel forms of the products: the AVX-512 kernels, the packed kernel on AVX2 (what a
-    /// CPU without AVX-512 runs), and BLAS with the portable few-row loops.
-    enum KernelForm: String { case avx512 = "AVX-512", avx2 = "AVX2", portable }
+    typealias KernelForm = GEMM.KernelForm
 
-    /// The forms this CPU runs (the first its default).
-    static let kernelForms: [KernelForm] =
-        (GEMM.usesAVX512Kernels ? [.avx512] : []) + (GEMM.usesAVX2Kernels ? [.avx2] : []) + [.portable]
+    /// The kernel forms of the products this CPU runs: the AVX-512 kernels, the packed kernel on
+    /// AVX2 (what a CPU without AVX-512 runs), and BLAS with the portable few-row loops.
+    static let kernelForms = GEMM.availableForms
 
-    /// The kernel switches, to put back after a test (`restore`).
-    static func switches() -> (avx512: Bool, avx2: Bool) { (GEMM.usesAVX512Kernels, GEMM.usesAVX2Kernels) }
-
-    static func restore(_ switches: (avx512: Bool, avx2: Bool)) {
-        (GEMM.usesAVX512Kernels, GEMM.usesAVX2Kernels) = switches
-    }
-
-    /// Puts the products on `form`'s kernels.
-    static func select(_ form: KernelForm) {
-        GEMM.usesAVX512Kernels = form == .avx512
-        GEMM.usesAVX2Kernels = form == .avx2
+    /// Runs `body` on each of `forms`, its products on that form's kernels.
+    static func forEachForm(_ forms: [KernelForm] = kernelForms, _ body: (KernelForm) throws -> Void) rethrows {
+        for form in forms { try GEMM.withKernelForm(form) { try body(form) } }
     }
 
     static let shapes: [(m: Int, n: Int, k: Int)] = {
@@ -104,17 +93,17 @@ struct GEMMTests {
 
     @Test("products split over 1–4 threads, and from many callers at once, cover every column once")
     func splitProducts() {
-        defer { GEMM.setThreadCount(2) }
         let random = RandomGenerator(seed: 11)
         let m = 5, n = 1_001, k = 200
         let a = (0..<(m * k)).map { _ in random.uniform(-1, 1) }
         let b = (0..<(n * k)).map { _ in random.uniform(-1, 1) }
         // Growing the team, then shrinking it (idle workers must still acknowledge every job).
         for threads in [1, 2, 3, 4, 2] {
-            GEMM.setThreadCount(threads)
-            for rows in [1, m] {
-                let error = Self.productError(Array(a.prefix(rows * k)), b, m: rows, n: n, k: k)
-                #expect(error < 1e-5, "\(threads) threads, \(rows) rows: relative error \(error)")
+            GEMM.withThreadCount(threads) {
+                for rows in [1, m] {
+                    let error = Self.productError(Array(a.prefix(rows * k)), b, m: rows, n: n, k: k)
+                    #expect(error < 1e-5, "\(threads) threads, \(rows) rows: relative error \(error)")
+                }
             }
         }
         // Callers that find the team busy run their parts themselves (few-row kernel, and the
@@ -135,14 +124,11 @@ struct GEMMTests {
 
     @Test("products of every transpose and size equal a double-precision reference, packed kernel (AVX-512 and AVX2) and BLAS")
     func packedProducts() {
-        let switches = Self.switches()
-        defer { Self.restore(switches) }
         let random = RandomGenerator(seed: 13)
         // Ragged against the 12×32 tile and the 256-deep slices; bands split over the team both
         // by rows (tall) and by columns (wide); one deeper than a slice to accumulate across slices.
         let shapes: [(m: Int, n: Int, k: Int)] = [(9, 33, 7), (13, 31, 40), (50, 70, 300), (130, 20, 65), (25, 700, 257), (300, 97, 128)]
-        for form in Self.kernelForms {
-            Self.select(form)
+        Self.forEachForm { form in
             for (m, n, k) in shapes {
                 for transposeA in [false, true] {
                     for transposeB in [false, true] {
@@ -160,10 +146,8 @@ struct GEMMTests {
     }
 
     @Test("products too large to stay in cache (stored past the caches) equal a double-precision reference, on aligned and unaligned rows, written and accumulated",
-          .enabled(if: GEMM.usesAVX512Kernels, "without AVX-512 such products go to BLAS (biasedProducts streams on AVX2, from a kept weight)"))
+          .enabled(if: KernelForm.avx512.isAvailable, "without AVX-512 such products go to BLAS (biasedProducts streams on AVX2, from a kept weight)"))
     func largeProducts() throws {
-        let switches = Self.switches()
-        defer { Self.restore(switches) }
         let random = RandomGenerator(seed: 17)
         // 140 × 30,017 floats is just over 16 MiB; both sides ragged against the 12×32 tile.
         let m = 140, n = 30_017, k = 24
@@ -173,9 +157,8 @@ struct GEMMTests {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: (m * n + 16) * MemoryLayout<Float>.stride, alignment: 64)
         defer { raw.deallocate() }
         let buffer = raw.bindMemory(to: Float.self, capacity: m * n + 16)
-        for form in Self.kernelForms where form == .avx512 {
-            Self.select(form)
-            try checkLargeProducts(a, b, start, into: buffer, m: m, n: n, k: k, form: form)
+        try GEMM.withKernelForm(.avx512) {
+            try checkLargeProducts(a, b, start, into: buffer, m: m, n: n, k: k, form: .avx512)
         }
     }
 
@@ -209,11 +192,8 @@ struct GEMMTests {
 
     @Test("few-row products equal a double-precision reference on every kernel path")
     func fewRowProducts() {
-        let switches = Self.switches()
-        defer { Self.restore(switches) }
         let random = RandomGenerator(seed: 7)
-        for form in Self.kernelForms {
-            Self.select(form)
+        Self.forEachForm { form in
             for (m, n, k) in Self.shapes {
                 let a = (0..<(m * k)).map { _ in random.uniform(-1, 1) }
                 let b = (0..<(n * k)).map { _ in random.uniform(-1, 1) }
@@ -228,8 +208,6 @@ struct GEMMTests {
 
     @Test("products with a weight kept packed for decoding (1–8 rows on panels, 9–80 on tiles, more on blocks) equal a double-precision reference")
     func packedWeightProducts() {
-        let switches = Self.switches()
-        defer { Self.restore(switches) }
         let random = RandomGenerator(seed: 17)
         // 1–8 rows on the 64-column panels (columns ragged against them, split over the threads
         // or not); 9–80 rows (ragged against the 8-row tile), columns ragged against the 48-wide
@@ -240,8 +218,7 @@ struct GEMMTests {
             (1, 1, 1), (1, 130, 300), (3, 65, 17), (5, 1030, 130), (8, 200, 256),
             (9, 1, 1), (16, 47, 33), (23, 48, 128), (48, 97, 129), (80, 130, 300), (12, 8000 / 50, 256),
             (81, 33, 17), (300, 70, 600), (96, 1500, 257), (90, 4200, 12), (130, 8000 / 50, 256)]
-        for form in Self.kernelForms where form != .portable {
-            Self.select(form)
+        Self.forEachForm(Self.kernelForms.filter { $0 != .portable }) { form in
             checkPackedWeightProducts(shapes, random, form: form)
         }
     }
@@ -267,8 +244,6 @@ struct GEMMTests {
 
     @Test("a product with a bias equals the product added onto rows of the bias, bit for bit, on every kernel path, and a double-precision reference")
     func biasedProducts() {
-        let switches = Self.switches()
-        defer { Self.restore(switches) }
         let random = RandomGenerator(seed: 23)
         // The general kernel (split by rows and by columns, ragged tiles, several 256-deep
         // slices, products large enough to be stored past the caches), BLAS (little work),
@@ -276,8 +251,7 @@ struct GEMMTests {
         let shapes: [(m: Int, n: Int, k: Int)] = [
             (1, 130, 300), (5, 1030, 130), (9, 5, 15), (16, 47, 33), (80, 130, 300),
             (81, 33, 17), (300, 70, 600), (96, 1500, 257), (1280, 3300, 40), (7, 9, 0), (200, 9, 0)]
-        for form in Self.kernelForms {
-            Self.select(form)
+        Self.forEachForm { form in
             checkBiasedProducts(shapes, random, form: form)
         }
     }
@@ -333,8 +307,8 @@ struct GEMMTests {
     /// The panel kernel's forms this CPU runs: AVX-512 (both panel formats) and AVX2 (float32
     /// panels only), each called directly.
     static var panelForms: [(form: KernelForm, kernel: PanelKernel)] {
-        (GEMM.usesAVX512Kernels ? [(.avx512, parley_panel_rows)] : [])
-            + (GEMM.usesAVX2Kernels ? [(.avx2, parley_panel_rows_avx2)] : [])
+        (KernelForm.avx512.isAvailable ? [(.avx512, parley_panel_rows)] : [])
+            + (KernelForm.avx2.isAvailable ? [(.avx2, parley_panel_rows_avx2)] : [])
     }
 
     typealias PanelKernel = @convention(c) (
@@ -342,7 +316,7 @@ struct GEMMTests {
         UnsafeMutablePointer<Float>?, Int32, Int32, Int32) -> Int32
 
     @Test("few-row products on weights in 64-column panels equal a double-precision reference, any column and inner range, AVX-512 and AVX2",
-          .enabled(if: GEMM.usesAVX512Kernels || GEMM.usesAVX2Kernels, "the panel kernel needs AVX-512 or AVX2"),
+          .enabled(if: KernelForm.avx2.isAvailable, "the panel kernel needs AVX-512 or AVX2 (which every CPU with AVX-512 has)"),
           arguments: [PackedWeights.Precision.float32, .bfloat16])
     func panelProducts(precision: PackedWeights.Precision) throws {
         let format = Int32(precision == .bfloat16 ? PARLEY_PANELS_BFLOAT16 : PARLEY_PANELS_FLOAT32)
@@ -414,15 +388,12 @@ struct GEMMTests {
 
     @Test("a bfloat16 parameter's products of 1–8 rows use its rounded weights on AVX-512, larger ones and those of the other forms its float32 value")
     func bfloat16Parameter() throws {
-        let switches = Self.switches()
-        defer { Self.restore(switches) }
         let random = RandomGenerator(seed: 31)
         let n = 130, k = 77
         let b = (0..<(n * k)).map { _ in random.uniform(-1, 1) }, rounded = b.map(Self.bfloat16Rounded)
         // On AVX2 the panel copy is float32 (its kernel reads no bfloat16); from one form to the
         // next the copy is made again in the other precision.
-        for form in Self.kernelForms {
-            Self.select(form)
+        Self.forEachForm { form in
             let weight = Parameter(Tensor(shape: [n, k], scalars: b))
             weight.panelPrecision = .bfloat16
             for m in [1, 5, 8, 9, 16] {
@@ -487,5 +458,4 @@ struct GEMMTests {
         PackedWeights.invalidate()
         #expect(error() < 1e-4, "after a write through a kept pointer and invalidate()")
     }
-}
 }

@@ -2,15 +2,11 @@ import Seq
 import TestSupport
 import Testing
 
-extension KernelSwitching {   // switches kernel forms: see KernelSwitching
 /// The fused decoding step (`Transformer.fusedDecodeStep`) against the same step through tensor
-/// operations, on each form of the kernels the CPU runs (AVX-512 and AVX2). Serialized: it
-/// switches fusion off, changes the thread count and the kernel forms for a while (all
-/// results-neutral for any test running beside it, beyond rounding).
+/// operations, on each form of the kernels the CPU runs (AVX-512 and AVX2).
 @Suite("Fused Transformer decoding step")
 struct TransformerFusedStepTests {
-    /// The forms the fused step runs on (`GEMMTests.select`): not the portable one, where it
-    /// declines.
+    /// The forms the fused step runs on: not the portable one, where it declines.
     static let forms = GEMMTests.kernelForms.filter { $0 != .portable }
 
     /// `TransformerTests`' model made wide enough that two threads each take a share of every
@@ -51,9 +47,9 @@ struct TransformerFusedStepTests {
         _ label: String
     ) -> [Float] {
         let fused = withoutGradients { model.fusedDecodeStep(tokens, state: &state) }
-        Transformer.fusesDecodingSteps = false
-        let (logits, maps) = withoutGradients { model.decodeStep(tokens, state: &reference) }
-        Transformer.fusesDecodingSteps = true
+        let (logits, maps) = Transformer.$fusesDecodingSteps.withValue(false) {
+            withoutGradients { model.decodeStep(tokens, state: &reference) }
+        }
         guard let fused else {
             #expect(!GEMM.usesAVX512Kernels && !GEMM.usesAVX2Kernels, "\(label): the fused step declined \(tokens.count) rows")
             _ = withoutGradients { model.decodeStep(tokens, state: &state) }
@@ -85,20 +81,15 @@ struct TransformerFusedStepTests {
     @Test("a fused step equals the step through tensor operations: greedy rows, beam rows, padding and an empty source",
           arguments: variants.indices, [1, 2])
     func matchesTensorPath(variant: Int, threads: Int) throws {
-        GEMM.setThreadCount(threads)
-        let switches = GEMMTests.switches()
-        defer {
-            GEMM.setThreadCount(2)
-            GEMMTests.restore(switches)
-        }
-        for form in Self.forms {
-            GEMMTests.select(form)
-            try checkMatchesTensorPath(variant: variant, threads: threads, form: form)
+        try GEMM.withThreadCount(threads) {
+            try GEMMTests.forEachForm(Self.forms) { form in
+                try checkMatchesTensorPath(variant: variant, threads: threads, form: form)
+            }
         }
     }
 
     /// `matchesTensorPath` on one kernel form.
-    func checkMatchesTensorPath(variant: Int, threads: Int, form: GEMMTests.KernelForm) throws {
+    func checkMatchesTensorPath(variant: Int, threads: Int, form: GEMM.KernelForm) throws {
         let model = try Self.model(Self.variants[variant])
         let parameters = ParameterList(model)   // the flat buffers an optimiser writes (below)
         let sources = TokenBatch([[3, 4, 5, 6, 7, 8, 9], [], [10, 11, 12]], paddingID: 0)
@@ -122,8 +113,13 @@ struct TransformerFusedStepTests {
     }
 
     @Test("on bfloat16 weights a fused step equals the tensor path on the same copies, and its logits move from float32's by the rounding alone",
-          .enabled(if: GEMM.usesAVX512Kernels, "only the AVX-512 kernel reads bfloat16 panels"))
+          .enabled(if: GEMM.KernelForm.avx512.isAvailable, "only the AVX-512 kernel reads bfloat16 panels"))
     func bfloat16Weights() throws {
+        try GEMM.withKernelForm(.avx512) { try checkBfloat16Weights() }
+    }
+
+    /// `bfloat16Weights` on the AVX-512 kernels.
+    func checkBfloat16Weights() throws {
         let model = try Self.model(Self.variants[1]), float32 = try Self.model(Self.variants[1])   // the same weights
         model.setPanelPrecision(.bfloat16)
         let sources = TokenBatch([[3, 4, 5, 6, 7, 8, 9], [10, 11, 12]], paddingID: 0)
@@ -148,11 +144,13 @@ struct TransformerFusedStepTests {
     }
 
     @Test("on AVX2 a fused step of a bfloat16 model reads float32 panels: it equals the float32 model's, odd head size and all",
-          .enabled(if: GEMM.usesAVX2Kernels, "the AVX2 form needs AVX2 and FMA"))
+          .enabled(if: GEMM.KernelForm.avx2.isAvailable, "the AVX2 form needs AVX2 and FMA"))
     func bfloat16WeightsOnAVX2() throws {
-        let switches = GEMMTests.switches()
-        defer { GEMMTests.restore(switches) }
-        GEMMTests.select(.avx2)
+        try GEMM.withKernelForm(.avx2) { try checkBfloat16WeightsOnAVX2() }
+    }
+
+    /// `bfloat16WeightsOnAVX2` on the AVX2 kernels.
+    func checkBfloat16WeightsOnAVX2() throws {
         var c = Self.variants[1]
         c.embeddingSize = 60   // four heads of 15, which bfloat16 panels could not share out
         let model = try Self.model(c), float32 = try Self.model(c)   // the same weights
@@ -169,16 +167,13 @@ struct TransformerFusedStepTests {
 
     @Test("a fused step run alone (the team busy with another job) gives the same bits as on the team, on each kernel form")
     func sameAloneAsOnTheTeam() throws {
-        let switches = GEMMTests.switches()
-        defer { GEMMTests.restore(switches) }
-        for form in Self.forms {
-            GEMMTests.select(form)
+        try GEMMTests.forEachForm(Self.forms) { form in
             try checkSameAloneAsOnTheTeam(form: form)
         }
     }
 
     /// `sameAloneAsOnTheTeam` on one kernel form.
-    func checkSameAloneAsOnTheTeam(form: GEMMTests.KernelForm) throws {
+    func checkSameAloneAsOnTheTeam(form: GEMM.KernelForm) throws {
         let model = try Self.model(Self.variants[1])
         let encoded = withoutGradients { model.encode(TokenBatch([[3, 4, 5, 6], [7, 8]], paddingID: 0)) }
         func decode() -> [[Float]] {
@@ -198,8 +193,6 @@ struct TransformerFusedStepTests {
 
     @Test("nine rows, gradient recording, dropout in training and the portable kernels take the general path, state untouched")
     func declines() throws {
-        let switches = GEMMTests.switches()
-        defer { GEMMTests.restore(switches) }
         let model = try Self.model(Self.variants[0])
         var state = withoutGradients { model.encode(TokenBatch(Array(repeating: [3, 4, 5], count: 9), paddingID: 0)) }
         #expect(withoutGradients { model.fusedDecodeStep(Array(repeating: 1, count: 9), state: &state) } == nil)
@@ -208,15 +201,14 @@ struct TransformerFusedStepTests {
         model.setTraining(true)
         #expect(withoutGradients { model.fusedDecodeStep([1], state: &one) } == nil)
         model.setTraining(false)
-        GEMMTests.select(.portable)
-        #expect(withoutGradients { model.fusedDecodeStep([1], state: &one) } == nil)
+        GEMM.withKernelForm(.portable) {
+            #expect(withoutGradients { model.fusedDecodeStep([1], state: &one) } == nil)
+        }
         #expect(state.step == 0 && one.step == 0 && one.tensors.isEmpty)
-        for form in Self.forms {
-            GEMMTests.select(form)
+        GEMMTests.forEachForm(Self.forms) { form in
             let before = one.step
             #expect(withoutGradients { model.fusedDecodeStep([1], state: &one) } != nil, "\(form)")
             #expect(one.step == before + 1)
         }
     }
-}
 }

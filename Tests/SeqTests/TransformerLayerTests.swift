@@ -3,7 +3,6 @@ import Seq
 import TestSupport
 import Testing
 
-extension KernelSwitching {   // switches kernel forms: see KernelSwitching
 /// The Transformer's blocks on their own: gradients by central differences, and forward values
 /// against an independent NumPy implementation (`scripts/make_transformer_fixtures.py`).
 @Suite("Transformer layers")
@@ -106,15 +105,12 @@ struct TransformerLayerTests {
         func attend(_ attention: MultiHeadAttention, _ queries: Tensor, _ keys: Tensor, _ values: Tensor) -> (output: Tensor, weights: Tensor) {
             withoutGradients { attention.attendOnePosition(queries, keys: keys, values: values, length: 5, mask: mask, sources: sources) }
         }
-        MultiHeadAttention.attendsInC = false
-        let portable = attend(attention, queries, keys, values), widePortable = attend(wide, wideQueries, wideKeys, wideValues)
-        MultiHeadAttention.attendsInC = true
+        let (portable, widePortable) = MultiHeadAttention.$attendsInC.withValue(false) {
+            (attend(attention, queries, keys, values), attend(wide, wideQueries, wideKeys, wideValues))
+        }
         #expect(maximumDifference(portable.weights.scalars, weights.scalars) <= 1e-6)
         #expect(maximumDifference(portable.output.scalars, output.scalars) <= 1e-6)
-        let switches = GEMMTests.switches()
-        defer { GEMMTests.restore(switches) }
-        for form in GEMMTests.kernelForms where form != .portable {
-            GEMMTests.select(form)
+        GEMMTests.forEachForm(GEMMTests.kernelForms.filter { $0 != .portable }) { form in
             for (kernel, expected) in [(attend(attention, queries, keys, values), portable), (attend(wide, wideQueries, wideKeys, wideValues), widePortable)] {
                 #expect(maximumDifference(kernel.weights.scalars, expected.weights.scalars) <= 1e-6, "\(form)")
                 #expect(maximumDifference(kernel.output.scalars, expected.output.scalars) <= 1e-6, "\(form)")
@@ -193,5 +189,4 @@ struct TransformerLayerTests {
             NumPyFixtures.expectMatches(attention, fixture.attention, "\(fixture.name) attention")
         }
     }
-}
 }

@@ -53,17 +53,14 @@ int parley_panel_rows_avx2(const float *a, int lda, const void *panels, int form
 /* Large products: c (+)= op(a)·op(b), row-major, op(x) = x or xᵀ by the trans flags; op(a) is
  * m×k, op(b) is k×n, leading dimensions lda, ldb, ldc (parley_gemm.c). With `bias` (n floats,
  * accumulate 0) c = op(a)·op(b) + bias in every row, the bias added as the tiles are stored.
- * Runs `parts` bands of C on the worker team, on the AVX-512 kernels or the AVX2 ones (see
- * parley_gemm_use_avx512). Returns 0, or -1 (c untouched) when no kernel is compiled in or for a
- * bias with accumulate set. Call only when parley_gemm_available() returned 1. */
+ * Runs `parts` bands of C on the worker team, on the AVX-512 kernels when `avx512` is 1 and the
+ * CPU has them, else on the AVX2 ones (the products below too; the packed copies of weights are
+ * laid out the same for both). Returns 0, or -1 (c untouched) when no kernel is compiled in or
+ * for a bias with accumulate set. Call only when parley_gemm_available() returned 1. */
 int parley_gemm_available(void);
-/* Whether the products below run on the AVX-512 kernels (where the CPU has them) or the AVX2
- * ones. By default AVX-512 where the CPU has it and PARLEY_NO_AVX512 is not 1. The packed copies
- * of weights are laid out the same for both. */
-void parley_gemm_use_avx512(int on);
 int parley_sgemm(int trans_a, int trans_b, int m, int n, int k,
                  const float *a, int lda, const float *b, int ldb,
-                 float *c, int ldc, int accumulate, const float *bias, int parts);
+                 float *c, int ldc, int accumulate, const float *bias, int parts, int avx512);
 
 /* The same product with op(b) = wᵀ, w [n, k] row-major, read from a copy of w packed once in the
  * blocks parley_sgemm packs it into per call (parley_pack_blocks writes
@@ -73,7 +70,7 @@ size_t parley_blocks_count(int n, int k);
 void parley_pack_blocks(const float *w, int n, int k, float *blocks);
 int parley_sgemm_blocks(int trans_a, int m, int n, int k, const float *a, int lda,
                         const float *w, const float *blocks, float *c, int ldc, int accumulate, const float *bias,
-                        int parts);
+                        int parts, int avx512);
 
 /* Weight matrices packed once for many products (decoding; parley_gemm.c). w is [n, k] row-major;
  * parley_pack_weights writes parley_packed_weights_count(n, k) floats.
@@ -84,7 +81,7 @@ size_t parley_packed_weights_count(int n, int k);
 void parley_pack_weights(const float *w, int n, int k, float *packed);
 int parley_sgemm_packed_weights(int trans_a, int m, int n, int k, const float *a, int lda,
                                 const float *w, const float *packed, float *c, int ldc,
-                                int accumulate, int parts);
+                                int accumulate, int parts, int avx512);
 
 /* The weight-reading floor of a batch-1 decoding step (parley_weight_stream.c): y_i = W_i·x for
  * each of `count` matrices W_i [outputs[i], inputs[i]], given as their 64-column panels
@@ -98,7 +95,10 @@ int parley_weight_stream(const void *const *panels, const int *formats, const in
  * Sets how many threads a job may use, the caller included (default 2; workers start when a job
  * first needs them). */
 void parley_pool_set_threads(int threads);
-/* The thread count last set. */
+/* Sets a thread count for the jobs the calling thread starts, over parley_pool_set_threads's
+ * (0 clears it); returns the one it replaces. */
+int parley_pool_set_caller_threads(int threads);
+/* The thread count the calling thread's jobs use. */
 int parley_pool_threads(void);
 /* Calls body(context, part) for every part in 0..<parts, spread over the team; returns when all
  * have run. Runs every part on the calling thread when another job is running (nested or

@@ -45,25 +45,61 @@ public enum GEMM {
     /// Packed-kernel products with at least this many multiply-adds are split into bands over
     /// `threadCount` threads (attention's per-head products stay whole).
     static let packedKernelSplitWork = 1 << 20
-    /// The thread count given to `setThreadCount` (BLAS, the row kernels and `Parallel`).
+    /// The thread count given to `setThreadCount` (BLAS, the row kernels and `Parallel`), or to
+    /// `withThreadCount` on this thread.
     static var threadCount: Int { Int(parley_pool_threads()) }
-    /// Whether the few-row dot-form products use the AVX-512 kernel (CKernels) rather than the
-    /// portable Swift loops. On by default where the CPU has AVX-512; tests switch it off to
-    /// check the portable path against the same references. `PARLEY_NO_AVX512=1` in the
-    /// environment switches it off (to compare the two paths on one machine).
-    /// Switching it off puts the packed kernel on its AVX2 form (`usesAVX2Kernels`).
-    nonisolated(unsafe) public static var usesAVX512Kernels =
-        parley_kernels_have_avx512() == 1 && getenv("PARLEY_NO_AVX512").map { String(cString: $0) } != "1" {
-        didSet { parley_gemm_use_avx512(usesAVX512Kernels ? 1 : 0) }
+    /// The forms of the hand-written kernels: AVX-512, AVX2 with FMA, or none (BLAS and the
+    /// portable Swift loops). The packed kernel's copies of weights are laid out the same for
+    /// the two vector forms, so kept copies serve both.
+    public enum KernelForm: String, CaseIterable, Sendable {
+        case avx512 = "AVX-512", avx2 = "AVX2", portable
+
+        /// Whether this CPU runs the form.
+        public var isAvailable: Bool {
+            switch self {
+            case .avx512: parley_kernels_have_avx512() == 1
+            case .avx2: parley_gemm_available() == 1
+            case .portable: true
+            }
+        }
     }
-    /// Whether the kernels with an AVX2 form run it when the AVX-512 ones are off: the packed
-    /// kernel of `parley_gemm.c` on the weights' kept copies outside gradient recording, the
-    /// few-row dot products and panel products (float32 panels only), the fused Transformer
-    /// decoding step and one-position attention. On by default where the CPU has AVX2 and FMA;
-    /// tests switch it off to check BLAS and the portable loops against the same references, and
-    /// `PARLEY_NO_AVX2=1` in the environment switches it off (to compare them on one machine).
-    nonisolated(unsafe) public static var usesAVX2Kernels =
-        parley_gemm_available() == 1 && getenv("PARLEY_NO_AVX2").map { String(cString: $0) } != "1"
+
+    /// The forms this CPU runs, best first (`portable` last).
+    public static let availableForms = KernelForm.allCases.filter(\.isAvailable)
+
+    /// The form products and decoding steps use unless `withKernelForm` says otherwise: the best
+    /// this CPU runs, with `PARLEY_NO_AVX512=1` and `PARLEY_NO_AVX2=1` in the environment passing
+    /// over a form (to compare the forms on one machine).
+    public static let defaultKernelForm: KernelForm = {
+        func refused(_ name: String) -> Bool { getenv(name).map { String(cString: $0) } == "1" }
+        if KernelForm.avx512.isAvailable && !refused("PARLEY_NO_AVX512") { return .avx512 }
+        if KernelForm.avx2.isAvailable && !refused("PARLEY_NO_AVX2") { return .avx2 }
+        return .portable
+    }()
+
+    /// The form chosen by `withKernelForm` for the running task (and the parts of its jobs on
+    /// the worker team: `Parallel.run` carries it over), if any.
+    @TaskLocal static var chosenKernelForm: KernelForm?
+
+    /// The form in use here: `defaultKernelForm`, or the one `withKernelForm` chose.
+    public static var kernelForm: KernelForm { chosenKernelForm ?? defaultKernelForm }
+
+    /// Runs `body` with its products and decoding steps on `form`'s kernels (which the CPU must
+    /// run), to check the forms against each other. The choice holds for `body`'s task alone: a
+    /// global switch, which this replaced, let a test change the kernels under tests running
+    /// beside it, and their sums in the last digits.
+    public static func withKernelForm<Result>(_ form: KernelForm, _ body: () throws -> Result) rethrows -> Result {
+        precondition(form.isAvailable, "this CPU does not run the \(form.rawValue) kernels")
+        return try $chosenKernelForm.withValue(form, operation: body)
+    }
+
+    /// Whether the AVX-512 kernels are in use (`kernelForm`).
+    public static var usesAVX512Kernels: Bool { kernelForm == .avx512 }
+    /// Whether the AVX2 form of the kernels is in use (`kernelForm`): the packed kernel of
+    /// `parley_gemm.c` on the weights' kept copies outside gradient recording, the few-row dot
+    /// products and panel products (float32 panels only), the fused Transformer decoding step
+    /// and one-position attention.
+    public static var usesAVX2Kernels: Bool { kernelForm == .avx2 }
 
     /// `C[m×n] (+)= op(A)[m×k] · op(B)[k×n]`, all row-major; `A` is `[k×m]` when transposed, `B` is `[n×k]`.
     ///
@@ -100,32 +136,35 @@ public enum GEMM {
         // (decoding): there it saves BLAS packing them at every step (greedy search at batch 32
         // ran 1.6× faster on two Zen 3 cores), while on training's products, forward and
         // backward, OpenBLAS's AVX2 kernels measured 2–20 % faster than it.
-        let packs = usesAVX512Kernels || (usesAVX2Kernels && !Autograd.isRecording)
+        // The form, read once: the kernels' parts run on the worker team.
+        let form = kernelForm, avx512: Int32 = form == .avx512 ? 1 : 0
+        let packs = form == .avx512 || (form == .avx2 && !Autograd.isRecording)
         // `weight` when B is that whole weight, transposed, and the packed kernels that read its
         // kept copies are in use.
         let kept = weight.flatMap { transposeB && packs && $0.pointer == UnsafeMutablePointer(mutating: b) ? $0 : nil }
         if let kept, m > rowKernelLimit, m <= avx512RowLimit, let packed = PackedWeights.copy(of: kept, n: n, k: k) {
             let parts = m * n * k >= rowKernelSplitWork ? threadCount : 1
             parley_sgemm_packed_weights(transposeA ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k),
-                                        b, packed, c, Int32(n), accumulateAfterLayingBias() ? 1 : 0, Int32(parts))
+                                        b, packed, c, Int32(n), accumulateAfterLayingBias() ? 1 : 0, Int32(parts), avx512)
             return
         }
         // On either form (`kept` is only set where a packed kernel is in use): on AVX2 from
         // float32 panels whatever the parameter's `panelPrecision` (`PackedWeights.panels`).
         if let kept, !transposeA, m <= rowKernelLimit, !Autograd.isRecording,
            let panels = PackedWeights.panels(of: kept, n: n, k: k) {
-            panelRows(a, panels, into: c, m: m, n: n, k: k, accumulate: accumulateAfterLayingBias())
+            panelRows(a, panels, into: c, m: m, n: n, k: k, accumulate: accumulateAfterLayingBias(), form: form)
             return
         }
         // Packing a weight matrix costs OpenBLAS about as much as multiplying it by a few rows;
         // the AVX-512 dot kernel reads it in place, which wins up to a few dozen rows.
-        if m <= rowKernelLimit || (transposeB && m <= avx512RowLimit && usesAVX512Kernels) {
-            rowKernel(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k, accumulate: accumulateAfterLayingBias())
+        if m <= rowKernelLimit || (transposeB && m <= avx512RowLimit && form == .avx512) {
+            rowKernel(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k,
+                      accumulate: accumulateAfterLayingBias(), form: form)
             return
         }
         // On AVX2 only products on a kept weight: the backward pass runs outside recording too.
         // (`kept` is only set where `packs` holds.)
-        if (usesAVX512Kernels || kept != nil) && m * n * k >= packedKernelMinimumWork {
+        if (form == .avx512 || kept != nil) && m * n * k >= packedKernelMinimumWork {
             // BLAS picks its kernels by CPU model (or OPENBLAS_CORETYPE) and may run AVX2 on a
             // core with AVX-512; the packed kernel measured 1.5–1.9× OpenBLAS's AVX2 kernels on
             // the training shapes. Without AVX-512 it saves BLAS's packing of kept weights and
@@ -133,11 +172,11 @@ public enum GEMM {
             let parts = m * n * k >= packedKernelSplitWork ? threadCount : 1
             if let kept, !Autograd.isRecording, let blocks = PackedWeights.blocks(of: kept, n: n, k: k) {
                 parley_sgemm_blocks(transposeA ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k),
-                                    b, blocks, c, Int32(n), accumulate ? 1 : 0, bias, Int32(parts))
+                                    b, blocks, c, Int32(n), accumulate ? 1 : 0, bias, Int32(parts), avx512)
             } else {
                 parley_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k),
                              a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
-                             c, Int32(n), accumulate ? 1 : 0, bias, Int32(parts))
+                             c, Int32(n), accumulate ? 1 : 0, bias, Int32(parts), avx512)
             }
             return
         }
@@ -155,11 +194,11 @@ public enum GEMM {
     /// over the worker team, on the AVX-512 kernel or the AVX2 one.
     private static func panelRows(
         _ a: UnsafePointer<Float>, _ panels: PackedWeights.Panels, into c: UnsafeMutablePointer<Float>,
-        m: Int, n: Int, k: Int, accumulate: Bool
+        m: Int, n: Int, k: Int, accumulate: Bool, form: KernelForm
     ) {
         let panelCount = (n + 63) / 64
         let parts = m * n * k >= rowKernelSplitWork ? Swift.min(threadCount, panelCount) : 1
-        let kernel = usesAVX512Kernels ? parley_panel_rows : parley_panel_rows_avx2
+        let kernel = form == .avx512 ? parley_panel_rows : parley_panel_rows_avx2
         Parallel.forEachPart(units: panelCount, parts: parts) { _, range in
             let status = kernel(a, Int32(k), panels.pointer, panels.format, Int32(n), Int32(k), Int32(range.lowerBound * 64),
                                 Int32(Swift.min(n, range.upperBound * 64)), 0, Int32(k), c, Int32(n), Int32(m),
@@ -174,7 +213,7 @@ public enum GEMM {
         _ a: UnsafePointer<Float>, transposeA: Bool,
         _ b: UnsafePointer<Float>, transposeB: Bool,
         into c: UnsafeMutablePointer<Float>,
-        m: Int, n: Int, k: Int, accumulate: Bool
+        m: Int, n: Int, k: Int, accumulate: Bool, form: KernelForm
     ) {
         @inline(__always) func aValue(_ i: Int, _ p: Int) -> Float { transposeA ? a[p * m + i] : a[i * k + p] }
         if transposeB {
@@ -194,7 +233,7 @@ public enum GEMM {
             let parts = m * n * k >= rowKernelSplitWork ? Swift.max(1, Swift.min(threadCount, n / 32)) : 1
             let a = rows
             Parallel.forEachPart(units: n, parts: parts) { _, columns in
-                dotRows(a, b, into: c, m: m, n: n, k: k, columns: columns, accumulate: accumulate)
+                dotRows(a, b, into: c, m: m, n: n, k: k, columns: columns, accumulate: accumulate, form: form)
             }
         } else {
             for i in 0..<m {
@@ -211,15 +250,15 @@ public enum GEMM {
     /// `C[i, j] (+)= A[i, :]·B[j, :]` for the given columns `j`; `A` is `[m×k]`, `B` is `[n×k]`.
     private static func dotRows(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
-        m: Int, n: Int, k: Int, columns: Range<Int>, accumulate: Bool
+        m: Int, n: Int, k: Int, columns: Range<Int>, accumulate: Bool, form: KernelForm
     ) {
-        if usesAVX512Kernels {
+        if form == .avx512 {
             // Register-blocked: up to 8 rows of A against 3–4 rows of B per block (see parley_kernels.c).
             parley_dot_rows_avx512(a, b + columns.lowerBound * k, c + columns.lowerBound,
                                    Int32(m), Int32(columns.count), Int32(k), Int32(n), accumulate ? 1 : 0)
             return
         }
-        if usesAVX2Kernels {
+        if form == .avx2 {
             // The same blocks on 8-float vectors: the loops below keep one accumulator chain per
             // output, which waits on the FMA latency (a batch-1 Transformer step spent 62 % of its
             // time in them on two Zen 3 cores).
@@ -252,5 +291,16 @@ public enum GEMM {
         #if !canImport(Accelerate)
         openblas_set_num_threads(Int32(count))
         #endif
+    }
+
+    /// Runs `body` with the worker team (the hand-written kernels and `Parallel`) at `count`
+    /// threads for the work `body` starts on this thread, and no other; BLAS keeps the process's
+    /// count. For comparing splits: `setThreadCount` in one test changed how work split, and
+    /// so the last digits of sums, in the tests running beside it.
+    public static func withThreadCount<Result>(_ count: Int, _ body: () throws -> Result) rethrows -> Result {
+        // `body` is synchronous, so it runs on this thread throughout.
+        let previous = parley_pool_set_caller_threads(Int32(Swift.max(1, count)))
+        defer { parley_pool_set_caller_threads(previous) }
+        return try body()
     }
 }

@@ -34,9 +34,22 @@ public enum Parallel {
         forEachPart(units: count) { part in Kernels.add(x + part.lowerBound, into: y + part.lowerBound, count: part.count) }
     }
 
-    /// The number of parts `forEachPart` uses, for callers that keep per-part partial sums.
+    /// The number of parts `forEachPart` uses.
     static func partCount(units: Int, costPerUnit: Int = 1) -> Int {
         Swift.max(1, Swift.min(GEMM.threadCount, units, units * Swift.max(costPerUnit, 1) / minimumWorkPerPart))
+    }
+
+    /// The most parts `reductionPartCount` gives.
+    static let maximumReductionParts = 16
+
+    /// The number of parts for work that keeps one partial sum per part (a loss, a layer norm's
+    /// gain gradient), set by the work alone and not by the thread count: the partial sums, and
+    /// so their total, are then the same on any number of threads, and training gives the same
+    /// figures, bit for bit, with `--threads 1` as with 2. (With one part per thread a loss moved
+    /// in its last digits whenever the thread count did.) The threads take parts as they finish
+    /// others, so a few more parts than threads cost nothing measurable.
+    static func reductionPartCount(units: Int, costPerUnit: Int = 1) -> Int {
+        Swift.max(1, Swift.min(maximumReductionParts, units, units * Swift.max(costPerUnit, 1) / minimumWorkPerPart))
     }
 
     /// Calls `body(part, range)` for exactly `parts` parts covering `0..<units`, concurrently.
@@ -52,9 +65,15 @@ public enum Parallel {
     /// Calls `body(part)` for every part in `0..<parts` on the worker team; returns when all have run.
     /// A call made while another job runs (from inside `body`, or from another thread) runs all of
     /// its parts on the calling thread.
+    ///
+    /// Parts run with the caller's kernel form (`GEMM.withKernelForm`), wherever they run.
     public static func run(parts: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in
-            var task = body
+            var task: (Int) -> Void = body
+            if let form = GEMM.chosenKernelForm {
+                // The workers are not the caller's task: the form chosen for it is carried over.
+                task = { part in GEMM.$chosenKernelForm.withValue(form) { body(part) } }
+            }
             withUnsafeMutablePointer(to: &task) { task in
                 parley_pool_run(Int32(parts), { context, part in
                     context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(part))

@@ -45,8 +45,8 @@ extension Tensor {
         // and zeroing the gradient first.
         let gradient: Tensor? = tracks(logits) ? Tensor(uninitialized: logits.shape) : nil
         let d = gradient?.storage.pointer
-        // Rows are split over the threads; each part sums its own rows' losses.
-        let parts = Parallel.partCount(units: rows, costPerUnit: classes)
+        // Rows are split into parts (as many whatever the thread count); each sums its own rows' losses.
+        let parts = Parallel.reductionPartCount(units: rows, costPerUnit: classes)
         var partTotals = [Double](repeating: 0, count: parts)
         let scratch = d == nil ? UnsafeMutablePointer<Float>.allocate(capacity: parts * classes) : nil
         defer { scratch?.deallocate() }

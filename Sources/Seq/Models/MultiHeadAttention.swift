@@ -109,9 +109,9 @@ public final class MultiHeadAttention: Layer {
 
     /// Whether `attendOnePosition` runs the C kernel (`parley_attend_one_position`, which fetches
     /// each row's keys and values ahead) where the AVX-512 kernels or their AVX2 form are in use
-    /// (`GEMM.usesAVX512Kernels`, `GEMM.usesAVX2Kernels`); off, the portable loops below — for
-    /// comparing the two.
-    nonisolated(unsafe) public static var attendsInC = true
+    /// (`GEMM.kernelForm`); off, the portable loops below — for comparing the two. Set for a task
+    /// (`$attendsInC.withValue`), so that one comparison does not change the sums of others.
+    @TaskLocal public static var attendsInC = true
 
     /// Whether `queries` `[rows, 1, modelSize]` are one position per row of a step with neither
     /// gradients nor dropout, the case `attendOnePosition` serves.
@@ -153,8 +153,9 @@ public final class MultiHeadAttention: Layer {
         var context = Tensor(zeros: [rows, 1, modelSize])
         let qs = q.storage.pointer, ks = keys.storage.pointer, vs = values.storage.pointer
         let ws = weights.storage.pointer, masks = mask?.storage.pointer
-        if Self.attendsInC && (GEMM.usesAVX512Kernels || GEMM.usesAVX2Kernels) {
-            let kernel = GEMM.usesAVX512Kernels ? parley_attend_one_position : parley_attend_one_position_avx2
+        let form = GEMM.kernelForm
+        if Self.attendsInC && form != .portable {
+            let kernel = form == .avx512 ? parley_attend_one_position : parley_attend_one_position_avx2
             func run(_ entries: UnsafePointer<Int32>?) -> Int32 {
                 kernel(Int32(rows), Int32(heads), Int32(dk), Int32(length), Int32(capacity),
                        qs, ks, vs, entries, masks, ws, context.storage.pointer)

@@ -14,10 +14,11 @@ import CKernels
 /// the attention maps work unchanged. Training, dropout and larger batches take the general path.
 extension Transformer {
     /// Whether `decodeStep` fuses steps of up to `fusedStepRows` rows; off, every step goes
-    /// through tensor operations — for comparing the two. The step runs on the AVX-512 kernels
-    /// (`GEMM.usesAVX512Kernels`) or else on their AVX2 form (`GEMM.usesAVX2Kernels`), as the
-    /// switches are when it is called; with neither, steps are not fused whatever this says.
-    nonisolated(unsafe) public static var fusesDecodingSteps = true
+    /// through tensor operations — for comparing the two. Set for a task
+    /// (`$fusesDecodingSteps.withValue`), so that one comparison does not change the sums of
+    /// others. The step runs on the kernel form in use (`GEMM.kernelForm`): AVX-512 or AVX2; with
+    /// the portable form, steps are not fused whatever this says.
+    @TaskLocal public static var fusesDecodingSteps = true
 
     /// The batch sizes (rows: hypotheses) a fused step takes; larger batches are faster through
     /// the general path's separate products on packed weights (measured up to 15 rows).
@@ -28,8 +29,8 @@ extension Transformer {
     /// their AVX2 form in use.
     public func fusedDecodeStep(_ tokens: [Int], state: inout DecoderState) -> (logits: Tensor, attention: AttentionMaps)? {
         let c = configuration, rows = tokens.count
-        let avx512 = GEMM.usesAVX512Kernels
-        guard Self.fusesDecodingSteps, avx512 || GEMM.usesAVX2Kernels, Self.fusedStepRows.contains(rows),
+        let form = GEMM.kernelForm, avx512 = form == .avx512
+        guard Self.fusesDecodingSteps, form != .portable, Self.fusedStepRows.contains(rows),
               !Autograd.isRecording, !decoderDropsOut,
               let sourceMask = state.sourceTensors["sourceMask"], state.sources.count == rows else { return nil }
         let d = c.embeddingSize, heads = c.heads, headSize = d / heads, step = state.step

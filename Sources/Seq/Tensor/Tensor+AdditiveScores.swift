@@ -41,7 +41,7 @@ extension Tensor {
             let dk = dKeys.storage.pointer, dq = dQuery.storage.pointer, dw = dv.storage.pointer
             // Parts own whole sentences, so each writes its own rows of dQuery; dv gets one
             // partial sum per part.
-            let parts = Parallel.partCount(units: batch, costPerUnit: length * width)
+            let parts = Parallel.reductionPartCount(units: batch, costPerUnit: length * width)
             let partials = UnsafeMutablePointer<Float>.allocate(capacity: parts * width)
             partials.initialize(repeating: 0, count: parts * width)
             defer { partials.deallocate() }

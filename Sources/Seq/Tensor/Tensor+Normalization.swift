@@ -39,7 +39,7 @@ extension Tensor {
             let dg = dGain.storage.pointer, db = dBias.storage.pointer, gamma = gainValue.storage.pointer
             // Each part sums its rows' gain and bias gradients apart (3 rows of `width` per part:
             // ĝ scratch, dGain, dBias); the partial sums are added afterwards.
-            let parts = Parallel.partCount(units: rows, costPerUnit: width)
+            let parts = Parallel.reductionPartCount(units: rows, costPerUnit: width)
             let partials = UnsafeMutablePointer<Float>.allocate(capacity: parts * 3 * width)
             partials.initialize(repeating: 0, count: parts * 3 * width)
             defer { partials.deallocate() }
