@@ -29,7 +29,7 @@ struct BenchModels: ParsableCommand {
     @Option(help: "rnn, bahdanau, transformer or all.")
     var model: Selection = .all
 
-    @Option(help: "BLAS threads.")
+    @Option(help: "Threads for the matrix products and the rest of the work.")
     var threads: Int = 2
 
     @Option(help: "train, decode, all (both), or floor: the time a batch-1 decoder step's weight products alone take here (not in all).")

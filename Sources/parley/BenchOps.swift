@@ -8,7 +8,7 @@ struct BenchOps: ParsableCommand {
         commandName: "ops",
         abstract: "Time matmul, softmax, layer norm and fused cross-entropy (one JSON object per line).")
 
-    @Option(help: "BLAS threads.")
+    @Option(help: "Threads for the matrix products and the rest of the work.")
     var threads: Int = 2
 
     @Option(help: "Timed repetitions per measurement (the median is reported).")

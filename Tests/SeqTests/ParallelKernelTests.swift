@@ -6,7 +6,7 @@ import Testing
 /// Element-wise and row-wise kernels split their work over the engine's threads once tensors
 /// are large (the gradient checks use small ones, which stay on one thread). The values and
 /// gradients must not depend on the split, to the bit: then training gives the same figures
-/// whatever the team's size (BLAS aside, whose thread count these tests leave alone).
+/// whatever the team's size (BLAS's products too, cut into as many bands on any thread count).
 @Suite("Work split over threads")
 struct ParallelKernelTests {
     /// Values and input gradients of `function` with the engine on `threads` threads.

@@ -24,7 +24,8 @@ import Glibc
 ///   packed kernel of `parley_gemm.c`; outside
 ///   gradient recording, a parameter's weight as `Bᵀ` (an encoder's products over a batch) from
 ///   its copy packed once in that kernel's blocks (`PackedWeights.blocks`);
-/// - otherwise BLAS (`cblas_sgemm`).
+/// - otherwise BLAS (`cblas_sgemm`), on one thread per call, large products cut into bands over
+///   the worker team.
 public enum GEMM {
     /// Products with at most this many rows in `op(A)` use the row kernels instead of BLAS
     /// (beam search over one sentence multiplies 5 rows at a time).
@@ -45,7 +46,7 @@ public enum GEMM {
     /// Packed-kernel products with at least this many multiply-adds are split into bands over
     /// `threadCount` threads (attention's per-head products stay whole).
     static let packedKernelSplitWork = 1 << 20
-    /// The thread count given to `setThreadCount` (BLAS, the row kernels and `Parallel`), or to
+    /// The thread count given to `setThreadCount` (the kernels, BLAS's bands and `Parallel`), or to
     /// `withThreadCount` on this thread.
     static var threadCount: Int { Int(parley_pool_threads()) }
     /// The forms of the hand-written kernels: AVX-512, AVX2 with FMA, or none (BLAS and the
@@ -180,14 +181,55 @@ public enum GEMM {
             }
             return
         }
-        cblas_sgemm(
-            CblasRowMajor,
-            transposeA ? CblasTrans : CblasNoTrans,
-            transposeB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k),
-            1, a, Int32(transposeA ? m : k),
-            b, Int32(transposeB ? k : n),
-            accumulateAfterLayingBias() ? 1 : 0, c, Int32(n))
+        blas(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k,
+             beta: accumulateAfterLayingBias() ? 1 : 0)
+    }
+
+    /// BLAS runs on one thread per call (set once, here): a product large enough to split is
+    /// cut into bands of `C` over the worker team, each band one BLAS call on its thread.
+    /// OpenBLAS's own threads wait for work by spinning and yielding for about 0.1 s after each
+    /// call, so between its products they took the cores from the team's jobs, and the team's
+    /// waiting workers took them from its products (`__schedule` was 7 % of a Transformer
+    /// training step on two Zen 3 cores).
+    private static let blasOnOneThread: Void = {
+        #if !canImport(Accelerate)
+        openblas_set_num_threads(1)
+        #endif
+    }()
+
+    #if !canImport(Accelerate)
+    /// The most bands a large BLAS product is cut into: one per core (2–8), whatever the thread
+    /// count in use. On two Zen 3 cores four bands were no faster than two (each band packs the
+    /// other operand again).
+    static let blasBands = Swift.max(2, Swift.min(8, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+    #endif
+
+    /// `C = op(A)·op(B) + beta·C` through BLAS, split by rows or columns of `C` (the longer side)
+    /// over the worker team when large.
+    private static func blas(
+        _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
+        into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, beta: Float
+    ) {
+        _ = blasOnOneThread
+        let lda = Int32(transposeA ? m : k), ldb = Int32(transposeB ? k : n)
+        let byRows = m >= n
+        #if canImport(Accelerate)
+        let parts = 1   // Accelerate shares out its own products
+        #else
+        // As many bands whatever the thread count: OpenBLAS's sums differ in their last digits
+        // with the rows or columns a call is given, and training should give the same figures on
+        // one thread as on two.
+        let parts = m * n * k >= packedKernelSplitWork ? Swift.min(blasBands, Swift.max(1, (byRows ? m : n) / 64)) : 1
+        #endif
+        Parallel.forEachPart(units: byRows ? m : n, parts: parts) { _, band in
+            let start = band.lowerBound
+            let aBand = byRows ? (transposeA ? a + start : a + start * k) : a
+            let bBand = byRows ? b : (transposeB ? b + start * k : b + start)
+            cblas_sgemm(
+                CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                Int32(byRows ? band.count : m), Int32(byRows ? n : band.count), Int32(k),
+                1, aBand, lda, bBand, ldb, beta, c + (byRows ? start * n : start), Int32(n))
+        }
     }
 
     /// `C (+)= A·Wᵀ` for 1–8 rows of `A` from the weight's 64-column panels, whole panels split
@@ -284,18 +326,15 @@ public enum GEMM {
         }
     }
 
-    /// Sets how many threads the worker team (the AVX-512 kernels and `Parallel`) and BLAS may use
-    /// (OpenBLAS only; Accelerate manages its own).
+    /// Sets how many threads the worker team may use: the hand-written kernels, `Parallel`, and
+    /// the bands BLAS products are cut into (OpenBLAS itself runs on one thread per call;
+    /// Accelerate manages its own).
     public static func setThreadCount(_ count: Int) {
         parley_pool_set_threads(Int32(Swift.max(1, count)))
-        #if !canImport(Accelerate)
-        openblas_set_num_threads(Int32(count))
-        #endif
     }
 
-    /// Runs `body` with the worker team (the hand-written kernels and `Parallel`) at `count`
-    /// threads for the work `body` starts on this thread, and no other; BLAS keeps the process's
-    /// count. For comparing splits: `setThreadCount` in one test changed how work split, and
+    /// Runs `body` with the worker team (the hand-written kernels, `Parallel`, BLAS's bands) at
+    /// `count` threads for the work `body` starts on this thread, and no other. For comparing splits: `setThreadCount` in one test changed how work split, and
     /// so the last digits of sums, in the tests running beside it.
     public static func withThreadCount<Result>(_ count: Int, _ body: () throws -> Result) rethrows -> Result {
         // `body` is synchronous, so it runs on this thread throughout.

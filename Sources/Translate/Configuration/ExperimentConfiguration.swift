@@ -134,7 +134,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var earlyStoppingMetric: ValidationMetric = .bleu
     /// Stop after this many validations without improvement (0: never stop early).
     public var patience: Int = 5
-    /// BLAS threads.
+    /// Threads for the matrix products and the rest of the work (the engine's worker team).
     public var threads: Int = 2
 
     public init() {}
