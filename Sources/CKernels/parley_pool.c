@@ -23,10 +23,15 @@
  * variable, so an idle process uses no CPU.
  *
  * Threads take parts from a shared counter, so a thread that starts late or runs slower takes
- * fewer (callers may cut work into more parts than threads for that). Every worker acknowledges
- * every job, even one it found no part of, so none can still be taking parts of one job when the
- * next is published. One job runs at a time; a call made while a job is running (from another
- * thread, or from inside a part) runs all its parts on the calling thread. */
+ * fewer (callers may cut work into more parts than threads for that). A job is published with
+ * its thread count in one word (`published`), so a worker knows at once whether it takes part
+ * (workers 1 … threads − 1 do). Those that do acknowledge the job, so none can still be taking
+ * parts of one job when the next is published; those that do not sleep, without polling, until
+ * a job needs them: a team grown to four threads for a while and back to two on two cores
+ * otherwise kept two spare workers polling after every job (a learning test ran 3× slower
+ * after the products test had grown the team). One job runs at a time; a call made while a job
+ * is running (from another thread, or from inside a part) runs all its parts on the calling
+ * thread. */
 
 enum { MAX_WORKERS = 63 };
 
@@ -34,12 +39,15 @@ static pthread_mutex_t team_lock = PTHREAD_MUTEX_INITIALIZER;   /* guards sleepi
 static pthread_cond_t team_wake = PTHREAD_COND_INITIALIZER;
 static _Atomic int team_threads = 2;            /* threads a job may use, caller included */
 static _Atomic int busy;                        /* a job is running */
-static _Atomic unsigned long generation;        /* bumped to publish a job */
-static _Atomic int sleepers;                    /* workers waiting on team_wake */
+/* The current job: its sequence number times THREAD_BITS_SPAN plus its thread count. */
+enum { THREAD_BITS_SPAN = 128 };
+static _Atomic unsigned long published;
+static _Atomic int sleepers;                    /* polling workers that went to sleep on team_wake */
+static _Atomic int spare[MAX_WORKERS + 1];      /* 1 while a worker sleeps until a job needs it */
 static _Atomic int finished;                    /* workers done with the current job */
 static _Atomic int next_part;                   /* the next part of the current job to take */
 static int workers;                             /* workers started; changed only while `busy` is held */
-static unsigned long created_at[MAX_WORKERS + 1];   /* `generation` when each worker was created */
+static unsigned long created_at[MAX_WORKERS + 1];   /* `published` when each worker was created */
 static const long pause_ns = 50000, yield_ns = 2000000;   /* an idle worker's polling, see await_job */
 
 static struct {
@@ -47,7 +55,9 @@ static struct {
     void (*team_body)(void *, int, int);       /* set for parley_pool_team's jobs instead of body */
     void *context;
     int parts, threads;
-} job;                                         /* written before `generation` is bumped */
+} job;                                         /* written before the job is published */
+
+static int threads_of(unsigned long publication) { return (int)(publication % THREAD_BITS_SPAN); }
 
 static long long now_ns(void) {
     struct timespec t;
@@ -55,14 +65,32 @@ static long long now_ns(void) {
     return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-/* Waits until `generation` moves past `seen`: polls with the CPU's pause for pause_ns, then
- * polls yielding the core (to BLAS's threads, say, which need it between our jobs) until
- * yield_ns, then sleeps. */
-static unsigned long await_job(unsigned long seen) {
+/* Sleeps until a job after `seen` needs worker `thread`; returns its publication. */
+static unsigned long await_needed(unsigned long seen, int thread) {
+    pthread_mutex_lock(&team_lock);
+    atomic_store(&spare[thread], 1);              /* sequentially consistent: pairs with run_job */
+    unsigned long p;
+    while ((p = atomic_load(&published)) == seen || threads_of(p) <= thread) {
+        seen = p;
+        pthread_cond_wait(&team_wake, &team_lock);
+    }
+    atomic_store(&spare[thread], 0);
+    pthread_mutex_unlock(&team_lock);
+    return p;
+}
+
+/* Waits for the next job worker `thread` takes part in and returns its publication: polls with
+ * the CPU's pause for pause_ns, then polls yielding the core until yield_ns, then sleeps. A job
+ * it takes no part in sends it to sleep until one needs it. */
+static unsigned long await_job(unsigned long seen, int thread) {
     long long start = now_ns();
+    unsigned long p;
     for (int polls = 0;; polls++) {
-        unsigned long g = atomic_load_explicit(&generation, memory_order_acquire);
-        if (g != seen) return g;
+        p = atomic_load_explicit(&published, memory_order_acquire);
+        if (p != seen) {
+            if (threads_of(p) > thread) return p;
+            return await_needed(p, thread);
+        }
         if ((polls & 63) != 63) { CPU_RELAX(); continue; }
         long long waited = now_ns() - start;
         if (waited > yield_ns) break;
@@ -70,11 +98,10 @@ static unsigned long await_job(unsigned long seen) {
     }
     pthread_mutex_lock(&team_lock);
     atomic_fetch_add(&sleepers, 1);
-    unsigned long g;
-    while ((g = atomic_load(&generation)) == seen) pthread_cond_wait(&team_wake, &team_lock);
+    while ((p = atomic_load(&published)) == seen) pthread_cond_wait(&team_wake, &team_lock);
     atomic_fetch_sub(&sleepers, 1);
     pthread_mutex_unlock(&team_lock);
-    return g;
+    return threads_of(p) > thread ? p : await_needed(p, thread);
 }
 
 /* Runs parts of the current job until none is left. */
@@ -94,12 +121,12 @@ static void take_share(int thread) {
 
 static void *worker_main(void *argument) {
     int thread = (int)(long)argument;            /* 1-based: the caller is thread 0 */
-    /* The generation when the thread was created, not when it first runs: the job that started
-     * it is published right after. */
+    /* The publication when the thread was created, not when it first runs: the job that
+     * started it is published right after. */
     unsigned long seen = created_at[thread];
     for (;;) {
-        seen = await_job(seen);
-        if (thread < job.threads) take_share(thread);
+        seen = await_job(seen, thread);
+        take_share(thread);
         atomic_fetch_add_explicit(&finished, 1, memory_order_release);
     }
     return NULL;
@@ -116,7 +143,7 @@ static void start_workers(int count) {
         pthread_attr_t attributes;
         pthread_attr_init(&attributes);
         pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-        created_at[workers + 1] = atomic_load(&generation);
+        created_at[workers + 1] = atomic_load(&published);
         int failed = pthread_create(&handle, &attributes, worker_main, (void *)(long)(workers + 1));
         pthread_attr_destroy(&attributes);
         if (failed) return;                      /* run with the threads we have */
@@ -158,15 +185,19 @@ static void run_job(int threads, void (*body)(void *, int), void (*team_body)(vo
     job.threads = threads;
     atomic_store_explicit(&next_part, 0, memory_order_relaxed);
     atomic_store_explicit(&finished, 0, memory_order_relaxed);
-    atomic_fetch_add(&generation, 1);            /* sequentially consistent: pairs with `sleepers` */
-    if (atomic_load(&sleepers) > 0) {
+    unsigned long sequence = atomic_load_explicit(&published, memory_order_relaxed) / THREAD_BITS_SPAN + 1;
+    /* Sequentially consistent: pairs with the sleeping workers' `sleepers` and `spare`. */
+    atomic_store(&published, sequence * THREAD_BITS_SPAN + (unsigned long)threads);
+    int wake = atomic_load(&sleepers) > 0;
+    for (int thread = 1; thread < threads && !wake; thread++) wake = atomic_load(&spare[thread]);
+    if (wake) {
         pthread_mutex_lock(&team_lock);
         pthread_cond_broadcast(&team_wake);
         pthread_mutex_unlock(&team_lock);
     }
     take_share(0);
     long long start = 0;
-    for (int polls = 0; atomic_load_explicit(&finished, memory_order_acquire) < workers; polls++) {
+    for (int polls = 0; atomic_load_explicit(&finished, memory_order_acquire) < threads - 1; polls++) {
         CPU_RELAX();
         /* A worker descheduled by a busy machine: stop competing with it for a core. */
         if ((polls & 63) == 63) {
