@@ -94,13 +94,9 @@ public enum GEMM {
         return try $chosenKernelForm.withValue(form, operation: body)
     }
 
-    /// Whether the AVX-512 kernels are in use (`kernelForm`).
+    /// Whether the AVX-512 kernels are in use (`kernelForm`): the only form with the optimiser's
+    /// kernel, the weight floor and bfloat16 panels.
     public static var usesAVX512Kernels: Bool { kernelForm == .avx512 }
-    /// Whether the AVX2 form of the kernels is in use (`kernelForm`): the packed kernel of
-    /// `parley_gemm.c` on the weights' kept copies outside gradient recording, the few-row dot
-    /// products and panel products (float32 panels only), the fused Transformer decoding step
-    /// and one-position attention.
-    public static var usesAVX2Kernels: Bool { kernelForm == .avx2 }
 
     /// `C[m×n] (+)= op(A)[m×k] · op(B)[k×n]`, all row-major; `A` is `[k×m]` when transposed, `B` is `[n×k]`.
     ///
@@ -334,8 +330,9 @@ public enum GEMM {
     }
 
     /// Runs `body` with the worker team (the hand-written kernels, `Parallel`, BLAS's bands) at
-    /// `count` threads for the work `body` starts on this thread, and no other. For comparing splits: `setThreadCount` in one test changed how work split, and
-    /// so the last digits of sums, in the tests running beside it.
+    /// `count` threads for the work `body` starts on this thread, and no other. For comparing
+    /// splits: `setThreadCount` in one test changed how work split, and so the last digits of
+    /// sums, in the tests running beside it.
     public static func withThreadCount<Result>(_ count: Int, _ body: () throws -> Result) rethrows -> Result {
         // `body` is synchronous, so it runs on this thread throughout.
         let previous = parley_pool_set_caller_threads(Int32(Swift.max(1, count)))

@@ -34,9 +34,10 @@ public enum Parallel {
         forEachPart(units: count) { part in Kernels.add(x + part.lowerBound, into: y + part.lowerBound, count: part.count) }
     }
 
-    /// The number of parts `forEachPart` uses.
-    static func partCount(units: Int, costPerUnit: Int = 1) -> Int {
-        Swift.max(1, Swift.min(GEMM.threadCount, units, units * Swift.max(costPerUnit, 1) / minimumWorkPerPart))
+    /// The number of parts `forEachPart` uses: one per thread at most (or up to `limit`), and
+    /// none smaller than `minimumWorkPerPart`.
+    static func partCount(units: Int, costPerUnit: Int = 1, limit: Int = GEMM.threadCount) -> Int {
+        Swift.max(1, Swift.min(limit, units, units * Swift.max(costPerUnit, 1) / minimumWorkPerPart))
     }
 
     /// The most parts `reductionPartCount` gives.
@@ -49,7 +50,7 @@ public enum Parallel {
     /// in its last digits whenever the thread count did.) The threads take parts as they finish
     /// others, so a few more parts than threads cost nothing measurable.
     static func reductionPartCount(units: Int, costPerUnit: Int = 1) -> Int {
-        Swift.max(1, Swift.min(maximumReductionParts, units, units * Swift.max(costPerUnit, 1) / minimumWorkPerPart))
+        partCount(units: units, costPerUnit: costPerUnit, limit: maximumReductionParts)
     }
 
     /// Calls `body(part, range)` for exactly `parts` parts covering `0..<units`, concurrently.
