@@ -7,7 +7,7 @@
 
 /* The fused decoding step on AVX2 and FMA, for CPUs without AVX-512 (Zen 3 and older): the step
  * itself is parley_decoder_step_body.h; here are its 8-lane helpers, and its products read
- * float32 panels through parley_panel_rows_avx2. */
+ * float32 or bfloat16 panels through parley_panel_rows_avx2. */
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 
@@ -64,7 +64,7 @@ static inline float total(const float *a, int n) {
 }
 
 #define FORM_AVAILABLE() parley_gemm_available()
-#define FORM_READS_FORMAT(format) ((format) == PARLEY_PANELS_FLOAT32)
+#define FORM_READS_FORMAT(format) ((format) == PARLEY_PANELS_FLOAT32 || (format) == PARLEY_PANELS_BFLOAT16)
 #define PANEL_ROWS parley_panel_rows_avx2
 #define DECODER_STEP parley_decoder_step_avx2
 #define ATTEND_ONE_POSITION parley_attend_one_position_avx2

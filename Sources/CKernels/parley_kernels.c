@@ -427,19 +427,93 @@ void panel_tile_avx2(const float *a, int lda, const float *panel, int column, in
     }
 }
 
-/* Up to six rows in one pass over a float32 panel (`format` is float32: parley_panel_rows_avx2
- * turns bfloat16 away). */
+/* panel_tile_avx2 on a bfloat16 panel (k_low even): a 32-byte load holds two inner positions of 8
+ * columns, widened by an AND and a shift as in panel_tile_bf16. The chunks (PANEL_CHUNK_AVX2
+ * inner positions, 16 pairs) and each column's order of FMAs are panel_tile_avx2's, so the
+ * result is panel_tile_avx2's on the rounded weights. A pass holds 2·V widened weight vectors or
+ * 2·MR broadcasts, so it covers fewer columns than the float32 tile at three and six rows. */
+static inline __attribute__((always_inline)) AVX2
+void panel_tile_avx2_bf16(const float *a, int lda, const uint32_t *panel, int column, int low, int high, int k_low,
+                          int k_high, float *c, int ldc, int accumulate, const int MR, const int V) {
+    const __m256i upper = _mm256_set1_epi32((int)0xffff0000u);
+    /* Pairs ahead to fetch: the next chunk's, or for one pass over the panel 8 KiB ahead. */
+    const int ahead = V == 8 ? 32 : PANEL_CHUNK_AVX2 / 2;
+    for (int k0 = k_low; k0 < k_high; k0 += PANEL_CHUNK_AVX2) {
+        int k1 = k0 + PANEL_CHUNK_AVX2 < k_high ? k0 + PANEL_CHUNK_AVX2 : k_high;
+        for (int pass = 0; pass < 64; pass += 8 * V) {
+            if (column + pass >= high || column + pass + 8 * V <= low) continue;
+            __m256 acc[6][8];
+#pragma clang loop unroll(full)
+            for (int i = 0; i < MR; i++)
+#pragma clang loop unroll(full)
+                for (int v = 0; v < V; v++) acc[i][v] = _mm256_setzero_ps();
+            const uint32_t *w = panel + (long)(k0 / 2) * 64 + pass;
+            for (int p = k0; p < k1; p += 2, w += 64) {
+#pragma clang loop unroll(full)
+                for (int v = 0; v < V; v += 2) _mm_prefetch((const char *)(w + ahead * 64 + 8 * v), _MM_HINT_T0);
+                int both = p + 1 < k1;   /* the last pair of an odd k holds one position */
+                if (MR <= 2) {
+                    /* The rows' broadcasts held, a word vector widened at a time. */
+                    __m256 even_a[6], odd_a[6];
+#pragma clang loop unroll(full)
+                    for (int i = 0; i < MR; i++) {
+                        even_a[i] = _mm256_broadcast_ss(a + (long)i * lda + p);
+                        odd_a[i] = both ? _mm256_broadcast_ss(a + (long)i * lda + p + 1) : _mm256_setzero_ps();
+                    }
+#pragma clang loop unroll(full)
+                    for (int v = 0; v < V; v++) {
+                        __m256i pair = _mm256_loadu_si256((const __m256i *)(w + 8 * v));
+                        __m256 even = _mm256_castsi256_ps(_mm256_and_si256(pair, upper));
+#pragma clang loop unroll(full)
+                        for (int i = 0; i < MR; i++) acc[i][v] = _mm256_fmadd_ps(even_a[i], even, acc[i][v]);
+                        if (both) {
+                            __m256 odd = _mm256_castsi256_ps(_mm256_slli_epi32(pair, 16));
+#pragma clang loop unroll(full)
+                            for (int i = 0; i < MR; i++) acc[i][v] = _mm256_fmadd_ps(odd_a[i], odd, acc[i][v]);
+                        }
+                    }
+                } else {   /* three to six rows: the widened weight vectors held, a row's broadcast at a time */
+                    __m256 even[8], odd[8];
+#pragma clang loop unroll(full)
+                    for (int v = 0; v < V; v++) {
+                        __m256i pair = _mm256_loadu_si256((const __m256i *)(w + 8 * v));
+                        even[v] = _mm256_castsi256_ps(_mm256_and_si256(pair, upper));
+                        odd[v] = _mm256_castsi256_ps(_mm256_slli_epi32(pair, 16));
+                    }
+#pragma clang loop unroll(full)
+                    for (int i = 0; i < MR; i++) {
+                        __m256 av = _mm256_broadcast_ss(a + (long)i * lda + p);
+#pragma clang loop unroll(full)
+                        for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(av, even[v], acc[i][v]);
+                        if (both) {
+                            av = _mm256_broadcast_ss(a + (long)i * lda + p + 1);
+#pragma clang loop unroll(full)
+                            for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(av, odd[v], acc[i][v]);
+                        }
+                    }
+                }
+            }
+            store_panel_columns_avx2(acc, column + pass, low, high, c, ldc, accumulate || k0 > k_low, MR, V);
+        }
+    }
+}
+
+/* Up to six rows in one pass over a float32 or bfloat16 panel. */
 static AVX2 void panel_rows_upto6_avx2(const float *a, int lda, const void *panel, int format, int column, int low,
                                        int high, int k_low, int k_high, float *c, int ldc, int accumulate, int rows) {
-    (void)format;
+#define PANEL_TILE_AVX2(MR, V, V_BF16)                                                                               \
+    (format == PARLEY_PANELS_BFLOAT16                                                                                \
+         ? panel_tile_avx2_bf16(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, MR, V_BF16)     \
+         : panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, MR, V))
     switch (rows) {
-    case 1: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 1, 8); break;
-    case 2: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 2, 4); break;
-    case 3: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 3, 4); break;
-    case 4: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 4, 2); break;
-    case 5: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 5, 2); break;
-    default: panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, 6, 2); break;
+    case 1: PANEL_TILE_AVX2(1, 8, 8); break;
+    case 2: PANEL_TILE_AVX2(2, 4, 4); break;
+    case 3: PANEL_TILE_AVX2(3, 4, 2); break;
+    case 4: PANEL_TILE_AVX2(4, 2, 2); break;
+    case 5: PANEL_TILE_AVX2(5, 2, 2); break;
+    default: PANEL_TILE_AVX2(6, 2, 1); break;
     }
+#undef PANEL_TILE_AVX2
 }
 
 /* parley_panel_rows on `upto6`, the AVX-512 or the AVX2 form of the tiles: checks the arguments,
@@ -474,7 +548,6 @@ int parley_panel_rows(const float *a, int lda, const void *panels, int format, i
 
 int parley_panel_rows_avx2(const float *a, int lda, const void *panels, int format, int n, int k, int low, int high,
                            int k_low, int k_high, float *c, int ldc, int rows, int accumulate) {
-    if (format != PARLEY_PANELS_FLOAT32) return -1;
     return panel_rows(panel_rows_upto6_avx2, a, lda, panels, format, n, k, low, high, k_low, k_high, c, ldc, rows,
                       accumulate);
 }

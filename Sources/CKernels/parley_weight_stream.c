@@ -10,7 +10,7 @@ typedef struct {
     const void *const *panels;
     const int *formats;
     const int *outputs, *inputs;
-    int count;
+    int count, avx512;
     const float *x;
     float *y;
 } stream_job;
@@ -22,15 +22,17 @@ static void stream_rows(void *context, int thread, int threads) {
         /* This thread's columns: equal shares in multiples of 16. */
         int size = ((n + threads - 1) / threads + 15) / 16 * 16;
         int low = thread * size < n ? thread * size : n, high = low + size < n ? low + size : n;
-        parley_panel_rows(job->x, k, job->panels[i], job->formats[i], n, k, low, high, 0, k, job->y, n, 1, 0);
+        if (job->avx512) parley_panel_rows(job->x, k, job->panels[i], job->formats[i], n, k, low, high, 0, k, job->y, n, 1, 0);
+        else parley_panel_rows_avx2(job->x, k, job->panels[i], job->formats[i], n, k, low, high, 0, k, job->y, n, 1, 0);
         parley_team_barrier(threads);
     }
 }
 
 int parley_weight_stream(const void *const *panels, const int *formats, const int *outputs, const int *inputs,
-                         int count, const float *x, float *y) {
-    if (!parley_kernels_have_avx512()) return -1;
-    stream_job job = {panels, formats, outputs, inputs, count, x, y};
+                         int count, const float *x, float *y, int avx512) {
+    avx512 = avx512 && parley_kernels_have_avx512();
+    if (!avx512 && !parley_gemm_available()) return -1;
+    stream_job job = {panels, formats, outputs, inputs, count, avx512, x, y};
     parley_pool_team(parley_pool_threads(), stream_rows, &job);
     return 0;
 }

@@ -57,7 +57,7 @@ struct BenchModels: ParsableCommand {
         guard (beam ?? 1) >= 1 else { throw ValidationError("--beam must be at least 1") }
         guard (batch ?? 1) >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard weightPrecision.isSupported else {
-            throw ValidationError("--weight-precision \(weightPrecision.rawValue) needs AVX-512, which this CPU lacks (its figures would be float32's)")
+            throw ValidationError("--weight-precision \(weightPrecision.rawValue) needs the panel kernel (AVX-512, or AVX2 and FMA), which the portable form in use lacks (its figures would be float32's)")
         }
     }
 
@@ -88,7 +88,7 @@ struct BenchModels: ParsableCommand {
                 let network = try bench.makeModel()
                 network.setPanelPrecision(weightPrecision)
                 guard let f = bench.measureStepFloor(model: network) else {
-                    throw ValidationError("--part floor needs the AVX-512 kernels (this CPU, or PARLEY_NO_AVX512 is set)")
+                    throw ValidationError("--part floor needs the panel kernel (AVX-512, or AVX2 and FMA; not with PARLEY_NO_AVX2 set on a CPU without AVX-512)")
                 }
                 emit([
                     "bench": "models", "model": kind.rawValue, "measure": "decode_step_floor", "beam": 1, "batch": 1,

@@ -25,7 +25,7 @@ struct DecodingOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp(
         "Weights read by steps of up to 8 hypotheses (a sentence decoded alone): float32, or bfloat16.",
-        discussion: "bfloat16 rounds each weight to 8 bits of significand in the copy those steps read: half the bytes, faster where a step waits on memory (batch-1 decoding); the arithmetic stays float32. Larger steps always read float32 weights, and so does every step on a CPU without AVX-512."))
+        discussion: "bfloat16 rounds each weight to 8 bits of significand in the copy those steps read: half the bytes, faster where a step waits on memory (batch-1 decoding); the arithmetic stays float32. Larger steps always read float32 weights, and so does every step on a CPU without AVX2."))
     var weightPrecision: PackedWeights.Precision = .float32
 
     func validate() throws {
@@ -45,7 +45,7 @@ struct DecodingOptions: ParsableArguments {
         if forbidUnknown { options.forbidsUnknown = true }
         options.weightPrecision = weightPrecision
         if !weightPrecision.isSupported {
-            FileHandle.standardError.write(Data("note: \(weightPrecision.rawValue) weights need AVX-512, which this CPU lacks; decoding reads float32 weights\n".utf8))
+            FileHandle.standardError.write(Data("note: \(weightPrecision.rawValue) weights need AVX2 and FMA or AVX-512, which this CPU lacks; decoding reads float32 weights\n".utf8))
         }
         if let nbest {
             options.nbest = nbest

@@ -112,25 +112,27 @@ struct TransformerFusedStepTests {
         Self.stepBoth(model, [30, 31, 32, 33, 34, 35, 36, 37], &state, &reference, "\(form), \(threads) threads, after a write")
     }
 
-    @Test("on bfloat16 weights a fused step equals the tensor path on the same copies, and its logits move from float32's by the rounding alone",
-          .enabled(if: GEMM.KernelForm.avx512.isAvailable, "only the AVX-512 kernel reads bfloat16 panels"))
+    @Test("on bfloat16 weights a fused step equals the tensor path on the same copies, and its logits move from float32's by the rounding alone, on each panel form",
+          .enabled(if: GEMM.KernelForm.avx2.isAvailable, "the panel kernel needs AVX-512 or AVX2 and FMA"))
     func bfloat16Weights() throws {
-        try GEMM.withKernelForm(.avx512) { try checkBfloat16Weights() }
+        try GEMMTests.forEachForm(Self.forms) { form in
+            try checkBfloat16Weights(form: form)
+        }
     }
 
-    /// `bfloat16Weights` on the AVX-512 kernels.
-    func checkBfloat16Weights() throws {
+    /// `bfloat16Weights` on one kernel form.
+    func checkBfloat16Weights(form: GEMM.KernelForm) throws {
         let model = try Self.model(Self.variants[1]), float32 = try Self.model(Self.variants[1])   // the same weights
         model.setPanelPrecision(.bfloat16)
         let sources = TokenBatch([[3, 4, 5, 6, 7, 8, 9], [10, 11, 12]], paddingID: 0)
         var state = withoutGradients { model.encode(sources) }
         var reference = state, plain = withoutGradients { float32.encode(sources) }
         for (t, tokens) in [[1, 1], [5, 9], [44, 17]].enumerated() {
-            let logits = Self.stepBoth(model, tokens, &state, &reference, "bfloat16, step \(t)")
+            let logits = Self.stepBoth(model, tokens, &state, &reference, "\(form), bfloat16, step \(t)")
             let exact = withoutGradients { float32.decodeStep(tokens, state: &plain) }.logits.scalars
             // Each weight moves by at most 2⁻⁹ of itself: the logits move, by little.
             let scale = exact.map(abs).max()!, difference = maximumDifference(logits, exact)
-            #expect(difference > 1e-5 * scale && difference < 2e-2 * scale, "step \(t): \(difference) at logits up to \(scale)")
+            #expect(difference > 1e-5 * scale && difference < 2e-2 * scale, "\(form), step \(t): \(difference) at logits up to \(scale)")
         }
         // An odd head size would split the pairs bfloat16 panels hold: the fused step declines.
         var c = Self.variants[0]
@@ -138,31 +140,9 @@ struct TransformerFusedStepTests {
         let odd = try Self.model(c)
         odd.setPanelPrecision(.bfloat16)
         var oddState = withoutGradients { odd.encode(TokenBatch([[3, 4, 5]], paddingID: 0)) }
-        #expect(withoutGradients { odd.fusedDecodeStep([1], state: &oddState) } == nil)
+        #expect(withoutGradients { odd.fusedDecodeStep([1], state: &oddState) } == nil, "\(form)")
         odd.setPanelPrecision(.float32)
-        #expect(withoutGradients { odd.fusedDecodeStep([1], state: &oddState) } != nil)
-    }
-
-    @Test("on AVX2 a fused step of a bfloat16 model reads float32 panels: it equals the float32 model's, odd head size and all",
-          .enabled(if: GEMM.KernelForm.avx2.isAvailable, "the AVX2 form needs AVX2 and FMA"))
-    func bfloat16WeightsOnAVX2() throws {
-        try GEMM.withKernelForm(.avx2) { try checkBfloat16WeightsOnAVX2() }
-    }
-
-    /// `bfloat16WeightsOnAVX2` on the AVX2 kernels.
-    func checkBfloat16WeightsOnAVX2() throws {
-        var c = Self.variants[1]
-        c.embeddingSize = 60   // four heads of 15, which bfloat16 panels could not share out
-        let model = try Self.model(c), float32 = try Self.model(c)   // the same weights
-        model.setPanelPrecision(.bfloat16)
-        let sources = TokenBatch([[3, 4, 5, 6, 7, 8, 9], [10, 11, 12]], paddingID: 0)
-        var state = withoutGradients { model.encode(sources) }, plain = withoutGradients { float32.encode(sources) }
-        for (t, tokens) in [[1, 1], [5, 9], [44, 17]].enumerated() {
-            let fused = withoutGradients { model.fusedDecodeStep(tokens, state: &state) }
-            let exact = withoutGradients { float32.fusedDecodeStep(tokens, state: &plain) }
-            #expect(fused != nil && exact != nil, "step \(t): the fused step declined")
-            #expect(fused?.logits.scalars == exact?.logits.scalars, "step \(t): not the float32 model's logits")
-        }
+        #expect(withoutGradients { odd.fusedDecodeStep([1], state: &oddState) } != nil, "\(form)")
     }
 
     @Test("a fused step run alone (the team busy with another job) gives the same bits as on the team, on each kernel form")

@@ -56,9 +56,9 @@ struct REPLTests {
         #expect(session.handle(":attn layer 1 head mean") == ["attention on: layer 1, mean of heads"])
         #expect(session.attentionHead == .mean)
         #expect(session.handle(":attn off") == ["attention off"] && !session.showsAttention)
-        // Without AVX-512 the setting is kept, and the reply says it changes nothing on this CPU.
+        // Without AVX2 the setting is kept, and the reply says it changes nothing on this CPU.
         let note = PackedWeights.Precision.bfloat16.isSupported ? " (rounded; steps of up to 8 hypotheses)"
-            : " (this CPU lacks AVX-512: steps read float32 weights)"
+            : " (this CPU lacks AVX2: steps read float32 weights)"
         #expect(session.handle(":weights BFloat16") == ["weights bfloat16" + note])
         #expect(session.options.weightPrecision == .bfloat16 && session.settings.contains("weights bfloat16"))
         #expect(session.handle(":weights float32") == ["weights float32"] && session.options.weightPrecision == .float32)
@@ -124,7 +124,7 @@ struct REPLTests {
     }
 
     @Test("on bfloat16 weights a sentence translates as on float32 ones, its score moved by the rounding alone",
-          .enabled(if: GEMM.usesAVX512Kernels, "only the AVX-512 kernel reads bfloat16 panels"),
+          .enabled(if: PackedWeights.Precision.bfloat16.isSupported, "the portable form reads no bfloat16 panels"),
           arguments: [ModelKind.transformer, .bahdanau, .lstm])
     func bfloat16Weights(kind: ModelKind) throws {
         let (session, _) = try makeSession(kind)

@@ -45,8 +45,8 @@ size_t parley_panels_count(int n, int k, int format);
 void parley_pack_panels(const float *w, int n, int k, int format, void *panels);
 int parley_panel_rows(const float *a, int lda, const void *panels, int format, int n, int k, int low, int high,
                       int k_low, int k_high, float *c, int ldc, int rows, int accumulate);
-/* The same with AVX2 and FMA, for CPUs without AVX-512: float32 panels only (-1 for bfloat16
- * ones). Call only where parley_gemm_available() returned 1. */
+/* The same with AVX2 and FMA, for CPUs without AVX-512, on either format (the same sums in the
+ * same order for both). Call only where parley_gemm_available() returned 1. */
 int parley_panel_rows_avx2(const float *a, int lda, const void *panels, int format, int n, int k, int low, int high,
                            int k_low, int k_high, float *c, int ldc, int rows, int accumulate);
 
@@ -86,10 +86,11 @@ int parley_sgemm_packed_weights(int trans_a, int m, int n, int k, const float *a
 /* The weight-reading floor of a batch-1 decoding step (parley_weight_stream.c): y_i = W_i·x for
  * each of `count` matrices W_i [outputs[i], inputs[i]], given as their 64-column panels
  * (parley_pack_panels, in formats[i]), one after another on the worker team, split by columns
- * with a barrier after each. x holds max(inputs) floats, y max(outputs). Returns 0, or -1 when
- * the AVX-512 kernels are not available. */
+ * with a barrier after each, on the AVX-512 panel kernel when avx512 is 1 and the CPU has it,
+ * else on its AVX2 form. x holds max(inputs) floats, y max(outputs). Returns 0, or -1 when
+ * neither kernel can run here. */
 int parley_weight_stream(const void *const *panels, const int *formats, const int *outputs, const int *inputs,
-                         int count, const float *x, float *y);
+                         int count, const float *x, float *y, int avx512);
 
 /* The worker team behind Parley's parallel loops (parley_pool.c).
  * Sets how many threads a job may use, the caller included (default 2; workers start when a job

@@ -145,8 +145,8 @@ public enum GEMM {
                                         b, packed, c, Int32(n), accumulateAfterLayingBias() ? 1 : 0, Int32(parts), avx512)
             return
         }
-        // On either form (`kept` is only set where a packed kernel is in use): on AVX2 from
-        // float32 panels whatever the parameter's `panelPrecision` (`PackedWeights.panels`).
+        // On either form (`kept` is only set where a packed kernel is in use), from panels at
+        // the parameter's `panelPrecision` (`PackedWeights.panels`).
         if let kept, !transposeA, m <= rowKernelLimit, !Autograd.isRecording,
            let panels = PackedWeights.panels(of: kept, n: n, k: k) {
             panelRows(a, panels, into: c, m: m, n: n, k: k, accumulate: accumulateAfterLayingBias(), form: form)

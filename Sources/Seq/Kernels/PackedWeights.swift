@@ -26,11 +26,10 @@ import Foundation
 /// 64 output columns whichever columns or inner range a thread takes (`parley_pack_panels`).
 ///
 /// The panels hold float32 weights, or for a parameter whose `panelPrecision` is `.bfloat16`
-/// (`Layer.setPanelPrecision`) where the AVX-512 kernels run, each weight rounded to the nearest
-/// bfloat16: half the bytes for a step to read, the arithmetic still float32 (the product equals
-/// the float32 one with the rounded weights). The AVX2 panel kernel reads float32 panels only
-/// (`Precision.isSupported`). Batch-1 decoding reads every decoder weight once per step, so its
-/// speed is the speed of reading them (`WeightStream`).
+/// (`Layer.setPanelPrecision`) where the AVX-512 kernels or their AVX2 form run, each weight
+/// rounded to the nearest bfloat16: half the bytes for a step to read, the arithmetic still
+/// float32 (the product equals the float32 one with the rounded weights). Batch-1 decoding reads
+/// every decoder weight once per step, so its speed is the speed of reading them (`WeightStream`).
 ///
 /// The engine's own writers invalidate the copies: setting `Parameter.value` (checkpoint loading),
 /// taking `Parameter.valueStorage` or `ParameterList.values` (the optimisers' steps). Code that
@@ -59,8 +58,8 @@ public enum PackedWeights {
         public var bytesPerWeight: Int { self == .bfloat16 ? 2 : MemoryLayout<Float>.size }
 
         /// Whether decoding steps here read weights at this precision: bfloat16 panels are read by
-        /// the AVX-512 kernel only, and elsewhere every step reads float32 weights.
-        public var isSupported: Bool { self == .float32 || GEMM.usesAVX512Kernels }
+        /// the panel kernel's AVX-512 and AVX2 forms; the portable loops read float32 weights.
+        public var isSupported: Bool { self == .float32 || GEMM.kernelForm != .portable }
     }
 
     /// A weight's panel copy and the format it is in (`parley_panel_rows`).
@@ -113,9 +112,8 @@ public enum PackedWeights {
             .map { Panels(pointer: UnsafeRawPointer($0), format: precision.format) }
     }
 
-    /// The precision `weight`'s panel copy is made in: its parameter's `panelPrecision` with the
-    /// AVX-512 kernels, float32 without them (the AVX2 panel kernel reads no bfloat16, so a
-    /// bfloat16 parameter's products there use its exact weights, as the dot kernels do).
+    /// The precision `weight`'s panel copy is made in: its parameter's `panelPrecision` where a
+    /// panel kernel runs (`Precision.isSupported`), else float32.
     static func panelPrecision(of weight: TensorStorage) -> Precision {
         weight.panelPrecision.isSupported ? weight.panelPrecision : .float32
     }

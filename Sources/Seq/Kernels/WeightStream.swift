@@ -9,7 +9,7 @@ import Dispatch
 /// `parley bench models --part floor` reports it beside the decoding figures.
 public enum WeightStream {
     /// The bytes the panel copies of `weights` hold, at each parameter's `panelPrecision` (float32
-    /// without the AVX-512 kernels: `PackedWeights.panelPrecision(of:)`).
+    /// on the portable form: `PackedWeights.panelPrecision(of:)`).
     public static func bytes(_ weights: [Tensor]) -> Int {
         weights.reduce(0) { $0 + $1.count * PackedWeights.panelPrecision(of: $1.storage).bytesPerWeight }
     }
@@ -17,10 +17,12 @@ public enum WeightStream {
     /// Seconds per pass over `weights` (each `[outputs, inputs]`, row-major), after two untimed
     /// passes: at least `minimumPasses`, and on until `seconds` have accumulated (a pass takes
     /// 0.05–0.5 ms, and what other guests do to the shared cache moves it by half within
-    /// seconds, so a short burst is no measure); `nil` where the AVX-512 kernels are not used or
-    /// a tensor is not a parameter's value (only those have panel copies).
+    /// seconds, so a short burst is no measure), on the panel kernel of `GEMM.kernelForm`; `nil`
+    /// on the portable form (no panel kernel) or where a tensor is not a parameter's value (only
+    /// those have panel copies).
     public static func passSeconds(_ weights: [Tensor], seconds: Double, minimumPasses: Int = 5) -> [Double]? {
-        guard GEMM.usesAVX512Kernels, !weights.isEmpty else { return nil }
+        let form = GEMM.kernelForm
+        guard form != .portable, !weights.isEmpty else { return nil }
         precondition(weights.allSatisfy { $0.rank == 2 }, "weight matrices are [outputs, inputs]")
         let copies = weights.compactMap { PackedWeights.panels(of: $0.storage, n: $0.shape[0], k: $0.shape[1]) }
         guard copies.count == weights.count else { return nil }
@@ -33,7 +35,7 @@ public enum WeightStream {
         withExtendedLifetime(weights) {
             for pass in 0... {
                 let start = DispatchTime.now().uptimeNanoseconds
-                _ = parley_weight_stream(panels, formats, outputs, inputs, Int32(weights.count), x, &y)
+                _ = parley_weight_stream(panels, formats, outputs, inputs, Int32(weights.count), x, &y, form == .avx512 ? 1 : 0)
                 guard pass >= 2 else { continue }
                 let time = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 times.append(time)

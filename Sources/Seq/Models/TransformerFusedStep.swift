@@ -50,7 +50,6 @@ extension Transformer {
         // The products read each weight from its copy in 64-column panels (`PackedWeights`): in
         // this broadcast form a weight element serves every row from a register and no sums are
         // left to reduce across lanes, and each thread's share is one contiguous run per panel.
-        // On AVX2 the copies are float32 whatever the parameters' `panelPrecision`.
         var unpanelled = false
         func linear(_ weight: Tensor, bias: Parameter?) -> parley_linear {
             keep.append(weight)   // the panels belong to the weight's storage

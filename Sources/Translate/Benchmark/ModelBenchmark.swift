@@ -205,7 +205,7 @@ public struct ModelBenchmark {
     }
 
     /// Times the weight-reading floor of a batch-1 decoding step of `model` for `decodeSeconds`
-    /// (at least `minimumPasses` passes); `nil` where the AVX-512 kernels are not used.
+    /// (at least `minimumPasses` passes); `nil` on the portable kernel form, which has no panel kernel.
     public func measureStepFloor(model: any EncoderDecoder, minimumPasses: Int = 5) -> StepFloorMeasurement? {
         let weights = Self.stepWeights(model)
         guard let times = WeightStream.passSeconds(weights, seconds: decodeSeconds, minimumPasses: minimumPasses) else {

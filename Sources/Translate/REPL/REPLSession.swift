@@ -148,7 +148,7 @@ public final class REPLSession {
                 return [error(":weights needs float32 or bfloat16, e.g. :weights bfloat16")]
             }
             options.weightPrecision = precision
-            let note = !precision.isSupported ? " (this CPU lacks AVX-512: steps read float32 weights)"
+            let note = !precision.isSupported ? " (this CPU lacks AVX2: steps read float32 weights)"
                 : precision == .bfloat16 ? " (rounded; steps of up to 8 hypotheses)" : ""
             return ["weights \(precision.rawValue)" + note]
         case "tokens":
