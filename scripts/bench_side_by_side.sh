@@ -71,7 +71,7 @@ for pass in $(seq 1 "$PASSES"); do
     (cd "$PEER_DIR" && $PY bench_torch.py --model "$m" --part train 2>/dev/null) | tag "$pass" torch >>"$OUT"
     "$PARLEY" bench models --model "$m" --part decode --decode-seconds "$DECODE_T" | tag "$pass" parley >>"$OUT"
     # the weight-reading floor of a batch-1 step on this machine, now (what no decoder can pass);
-    # it needs the AVX-512 kernels, so on other CPUs the row is left out
+    # it needs the panel kernel (AVX-512, or AVX2 and FMA), so on older CPUs the row is left out
     "$PARLEY" bench models --model "$m" --part floor | tag "$pass" parley >>"$OUT" || echo "(no floor on this CPU)" >&2
     if [[ -z ${NO_BF16:-} ]]; then   # the same at batch 1 on bfloat16 weights: a separate, labelled row
       "$PARLEY" bench models --model "$m" --part decode --batch 1 --weight-precision bfloat16 \
