@@ -37,10 +37,15 @@ public final class Parameter {
 
     /// How the copy that decoding's products of one to eight rows read holds this weight: float32,
     /// or rounded to bfloat16 (`PackedWeights`). The value itself stays float32, and training and
-    /// larger products read it as it is.
+    /// larger products read it as it is. A change marks the packed copies stale, as a write does:
+    /// descriptions kept from step to step point into them (`PackedWeights.currentEpoch`).
     public var panelPrecision: PackedWeights.Precision {
         get { storage.panelPrecision }
-        set { storage.panelPrecision = newValue }
+        set {
+            guard newValue != storage.panelPrecision else { return }
+            storage.panelPrecision = newValue
+            PackedWeights.invalidate()
+        }
     }
 
     /// The value's storage, for optimisers that update it in place (taking it marks decoding's
@@ -72,5 +77,6 @@ public final class Parameter {
         newGradient.pointer.update(from: gradientStorage.pointer, count: count)
         storage = newValue
         gradientStorage = newGradient
+        PackedWeights.invalidate()   // the old storage goes, and its packed copies with it
     }
 }

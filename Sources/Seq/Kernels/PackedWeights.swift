@@ -84,12 +84,25 @@ public enum PackedWeights {
     private static let lock = NSLock()
     /// Advanced by every write to any parameter; copies from an earlier generation are stale.
     nonisolated(unsafe) private static var generation = 0
+    /// Advanced with `generation` and whenever a copy is released to make another: a pointer into
+    /// a copy taken at one epoch stays valid while the epoch is the same.
+    nonisolated(unsafe) private static var epoch = 0
 
     /// Marks every packed copy stale (they are re-made on next use).
     public static func invalidate() {
         lock.lock()
         generation &+= 1
+        epoch &+= 1
         lock.unlock()
+    }
+
+    /// The current epoch: copies (`panels(of:n:k:)` and the others) returned since it began are
+    /// still in place, and will be until it changes. For a caller that keeps pointers into copies
+    /// across calls (the fused Transformer step's description of its weights).
+    static var currentEpoch: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return epoch
     }
 
     /// The packed copy of `weight` seen as `[n, k]`, made now if it has none from this generation;
@@ -127,6 +140,7 @@ public enum PackedWeights {
         if let copy = weight.packedCopies.first(where: { $0.layout == layout }) {
             if copy.generation == generation && copy.n == n && copy.precision == precision { return UnsafePointer(copy.start) }
             weight.releasePackedCopy(layout)
+            epoch &+= 1
         }
         let count = switch layout {
         case .tiles: parley_packed_weights_count(Int32(n), Int32(k))

@@ -48,6 +48,9 @@ public final class Transformer: EncoderDecoder {
     let decoderNormEpsilon: Float?
     /// State names per decoder layer, built once rather than at every step.
     let stateNames: [(crossKeys: String, crossValues: String, selfKeys: String, selfValues: String)]
+    /// The fused step's description of the decoder's weights, kept from step to step
+    /// (`TransformerFusedStep.swift`).
+    let keptFusedStepWeights = FusedStepWeights.Slot()
 
     /// A freshly initialised Transformer.
     ///

@@ -1,4 +1,5 @@
 import CKernels
+import Foundation
 
 /// A decoding step of up to eight rows (one sentence greedily, or a beam of hypotheses) as one
 /// job of the worker team (`parley_decoder_step.c`) instead of ~150 tensor operations.
@@ -40,29 +41,15 @@ extension Transformer {
             precondition((0..<c.targetVocabularySize).contains(token), "token id \(token) outside the target vocabulary")
         }
 
-        // Everything the C step reads or writes, kept alive until it returns.
+        // Everything the C step reads or writes this step, kept alive until it returns (the
+        // weights are the model's, and `weights` is remade before any of them is replaced).
         var keep: [Tensor] = []
+        keep.reserveCapacity(6 * c.decoderLayers + 3)
         func pointer(_ tensor: Tensor) -> UnsafeMutablePointer<Float> {
             keep.append(tensor)
             return tensor.storage.pointer
         }
-        func pointer(_ parameter: Parameter?) -> UnsafePointer<Float>? { parameter.map { UnsafePointer(pointer($0.value)) } }
-        // The products read each weight from its copy in 64-column panels (`PackedWeights`): in
-        // this broadcast form a weight element serves every row from a register and no sums are
-        // left to reduce across lanes, and each thread's share is one contiguous run per panel.
-        var unpanelled = false
-        func linear(_ weight: Tensor, bias: Parameter?) -> parley_linear {
-            keep.append(weight)   // the panels belong to the weight's storage
-            let panels = PackedWeights.panels(of: weight.storage, n: weight.shape[0], k: weight.shape[1])
-            // Output projections are shared out by heads over their inner dimension, and bfloat16
-            // panels hold inner positions in pairs: an odd head size would split a pair.
-            if panels == nil || (panels!.format != PARLEY_PANELS_FLOAT32 && headSize % 2 != 0) { unpanelled = true }
-            return parley_linear(panels: panels?.pointer, format: panels?.format ?? 0, bias: pointer(bias))
-        }
-        func linear(_ map: Linear) -> parley_linear { linear(map.weight.value, bias: map.bias) }
-        func projections(_ a: MultiHeadAttention) -> parley_attention_projections {
-            parley_attention_projections(query: linear(a.query), key: linear(a.key), value: linear(a.value), output: linear(a.output))
-        }
+        guard let weights = fusedStepWeights(headSize: headSize) else { return nil }
 
         // The step writes its position into the caches in place: taken out of the state, each
         // with room for it and its buffers its own (`KeyValueCache.reserve`), and put back
@@ -78,28 +65,21 @@ extension Transformer {
         defer { put(caches, into: &state) }
 
         var selfWeights: [Tensor] = [], crossWeights: [Tensor] = []
-        var layers: [parley_decoder_layer] = []
-        for ((layer, names), cache) in zip(zip(decoder.layers, stateNames), caches) {
+        var layers = weights.layers
+        for (i, (names, cache)) in zip(stateNames, caches).enumerated() {
             let crossKeys = state.sourceTensors[names.crossKeys]!, crossValues = state.sourceTensors[names.crossValues]!
             precondition(cache.capacity == capacity, "caches of \(cache.capacity) and \(capacity) positions")
             selfWeights.append(Tensor(uninitialized: [rows, heads, 1, step + 1]))
             crossWeights.append(Tensor(uninitialized: [rows, heads, 1, sourceLength]))
-            let ff = layer.feedForward
-            layers.append(parley_decoder_layer(
-                self_attention: projections(layer.selfAttention), cross_attention: projections(layer.crossAttention),
-                self_norm_gain: pointer(layer.selfAttentionNorm.weight), self_norm_bias: pointer(layer.selfAttentionNorm.bias),
-                cross_norm_gain: pointer(layer.crossAttentionNorm.weight), cross_norm_bias: pointer(layer.crossAttentionNorm.bias),
-                feed_forward_norm_gain: pointer(layer.feedForwardNorm.weight),
-                feed_forward_norm_bias: pointer(layer.feedForwardNorm.bias),
-                hidden: linear(ff.hidden), feed_forward_output: linear(ff.output),
-                keys: pointer(cache.keys), values: pointer(cache.values),
-                cross_keys: pointer(crossKeys), cross_values: pointer(crossValues),
-                self_weights: pointer(selfWeights.last!), cross_weights: pointer(crossWeights.last!)))
+            layers[i].keys = pointer(cache.keys)
+            layers[i].values = pointer(cache.values)
+            layers[i].cross_keys = UnsafePointer(pointer(crossKeys))
+            layers[i].cross_values = UnsafePointer(pointer(crossValues))
+            layers[i].self_weights = pointer(selfWeights[i])
+            layers[i].cross_weights = pointer(crossWeights[i])
         }
         let logits = Tensor(uninitialized: [rows, c.targetVocabularySize])
         let position = decoder.positions(step..<(step + 1))
-        let outputMap = output.map(linear) ?? linear(targetEmbedding.weight.value, bias: nil)
-        guard !unpanelled else { return nil }
         let tokenIDs = tokens.map { Int32($0) }, sources = state.sources.map { Int32($0) }
         let status = tokenIDs.withUnsafeBufferPointer { tokenIDs in
             sources.withUnsafeBufferPointer { sources in
@@ -110,11 +90,11 @@ extension Transformer {
                         step: Int32(step), cache_capacity: Int32(capacity), source_length: Int32(sourceLength),
                         pre_norm: c.normalization == .pre ? 1 : 0, gelu: c.activation == .gelu ? 1 : 0,
                         norm_epsilon: epsilon, tokens: tokenIDs.baseAddress,
-                        embedding: pointer(targetEmbedding.weight), embedding_scale: embeddingScale,
+                        embedding: weights.embedding, embedding_scale: embeddingScale,
                         position: UnsafePointer(pointer(position)), sources: sources.baseAddress,
                         source_mask: UnsafePointer(pointer(sourceMask)), layers: layers.baseAddress,
-                        final_norm_gain: pointer(decoder.norm?.weight), final_norm_bias: pointer(decoder.norm?.bias),
-                        output: outputMap,
+                        final_norm_gain: weights.finalNormGain, final_norm_bias: weights.finalNormBias,
+                        output: weights.output,
                         logits: pointer(logits))
                     return avx512 ? parley_decoder_step(&description) : parley_decoder_step_avx2(&description)
                 }
@@ -132,5 +112,94 @@ extension Transformer {
         decoder.embeddingDropout.dropsOut || decoder.layers.contains {
             $0.residualDropout.dropsOut || $0.selfAttention.attentionDropout.dropsOut || $0.crossAttention.attentionDropout.dropsOut
         }
+    }
+}
+
+/// What a fused step reads of the model's own parameters: every weight's panels and bias, the
+/// layer norms, the embedding. Looked up at every step, these were ~60 tensors retained and
+/// released and 25 searches for panel copies under a lock (≈ 30 µs a step on a Zen 3 core,
+/// half a millisecond of a 9 ms sentence); made once, they are kept for as long as the packed
+/// copies they point into stay in place (`PackedWeights.currentEpoch`): any write to a parameter
+/// or change of a copy starts a new epoch and the next step makes them again.
+final class FusedStepWeights: @unchecked Sendable {
+    let epoch: Int
+    /// Per decoder layer, with the step's own pointers (caches, attention maps) still nil.
+    let layers: [parley_decoder_layer]
+    let output: parley_linear
+    let embedding: UnsafePointer<Float>
+    let finalNormGain: UnsafePointer<Float>?, finalNormBias: UnsafePointer<Float>?
+
+    init(epoch: Int, layers: [parley_decoder_layer], output: parley_linear, embedding: UnsafePointer<Float>,
+         finalNormGain: UnsafePointer<Float>?, finalNormBias: UnsafePointer<Float>?) {
+        self.epoch = epoch
+        self.layers = layers
+        self.output = output
+        self.embedding = embedding
+        self.finalNormGain = finalNormGain
+        self.finalNormBias = finalNormBias
+    }
+
+    /// Where a model keeps its description; decoding threads may share a model.
+    final class Slot: @unchecked Sendable {
+        private let lock = NSLock()
+        private var weights: FusedStepWeights?
+
+        /// The description, if it was made in `epoch`.
+        func current(_ epoch: Int) -> FusedStepWeights? {
+            lock.lock()
+            defer { lock.unlock() }
+            return weights?.epoch == epoch ? weights : nil
+        }
+
+        func store(_ made: FusedStepWeights) {
+            lock.lock()
+            weights = made
+            lock.unlock()
+        }
+    }
+}
+
+extension Transformer {
+    /// The description of the decoder's weights for a fused step, made now if the kept one is
+    /// from an earlier epoch; `nil` where some weight has no panel copy, or bfloat16 panels would
+    /// be split inside a pair (an odd head size: output projections are shared out by heads over
+    /// their inner dimension).
+    func fusedStepWeights(headSize: Int) -> FusedStepWeights? {
+        // Read before the lookups: a copy re-made while they run leaves this epoch behind, and
+        // the next step makes the description again.
+        let epoch = PackedWeights.currentEpoch
+        if let kept = keptFusedStepWeights.current(epoch) { return kept }
+        // The products read each weight from its copy in 64-column panels (`PackedWeights`): in
+        // this broadcast form a weight element serves every row from a register and no sums are
+        // left to reduce across lanes, and each thread's share is one contiguous run per panel.
+        var complete = true
+        func pointer(_ parameter: Parameter?) -> UnsafePointer<Float>? {
+            parameter.map { UnsafePointer($0.value.storage.pointer) }
+        }
+        func linear(_ weight: Tensor, bias: Parameter?) -> parley_linear {
+            let panels = PackedWeights.panels(of: weight.storage, n: weight.shape[0], k: weight.shape[1])
+            if panels == nil || (panels!.format != PARLEY_PANELS_FLOAT32 && headSize % 2 != 0) { complete = false }
+            return parley_linear(panels: panels?.pointer, format: panels?.format ?? 0, bias: pointer(bias))
+        }
+        func linear(_ map: Linear) -> parley_linear { linear(map.weight.value, bias: map.bias) }
+        func projections(_ a: MultiHeadAttention) -> parley_attention_projections {
+            parley_attention_projections(query: linear(a.query), key: linear(a.key), value: linear(a.value), output: linear(a.output))
+        }
+        let layers = decoder.layers.map { layer in
+            parley_decoder_layer(
+                self_attention: projections(layer.selfAttention), cross_attention: projections(layer.crossAttention),
+                self_norm_gain: pointer(layer.selfAttentionNorm.weight), self_norm_bias: pointer(layer.selfAttentionNorm.bias),
+                cross_norm_gain: pointer(layer.crossAttentionNorm.weight), cross_norm_bias: pointer(layer.crossAttentionNorm.bias),
+                feed_forward_norm_gain: pointer(layer.feedForwardNorm.weight),
+                feed_forward_norm_bias: pointer(layer.feedForwardNorm.bias),
+                hidden: linear(layer.feedForward.hidden), feed_forward_output: linear(layer.feedForward.output),
+                keys: nil, values: nil, cross_keys: nil, cross_values: nil, self_weights: nil, cross_weights: nil)
+        }
+        let output = output.map(linear) ?? linear(targetEmbedding.weight.value, bias: nil)
+        guard complete, let embedding = pointer(targetEmbedding.weight) else { return nil }
+        let made = FusedStepWeights(epoch: epoch, layers: layers, output: output, embedding: embedding,
+                                    finalNormGain: pointer(decoder.norm?.weight), finalNormBias: pointer(decoder.norm?.bias))
+        keptFusedStepWeights.store(made)
+        return made
     }
 }
