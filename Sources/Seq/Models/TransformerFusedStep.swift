@@ -117,8 +117,8 @@ extension Transformer {
 
 /// What a fused step reads of the model's own parameters: every weight's panels and bias, the
 /// layer norms, the embedding. Looked up at every step, these were ~60 tensors retained and
-/// released and 25 searches for panel copies under a lock (≈ 30 µs a step on a Zen 3 core,
-/// half a millisecond of a 9 ms sentence); made once, they are kept for as long as the packed
+/// released and 25 searches for panel copies under a lock (≈ 20 µs a step on a Zen 3 core,
+/// 0.4 ms of a 9 ms sentence); made once, they are kept for as long as the packed
 /// copies they point into stay in place (`PackedWeights.currentEpoch`): any write to a parameter
 /// or change of a copy starts a new epoch and the next step makes them again.
 final class FusedStepWeights: @unchecked Sendable {
