@@ -145,6 +145,26 @@ struct TransformerFusedStepTests {
         #expect(withoutGradients { odd.fusedDecodeStep([1], state: &oddState) } != nil, "\(form)")
     }
 
+    @Test("a fused step writes its position into the caches in place: no copy of them at a step that needs no more room, greedy or beam",
+          .enabled(if: GEMM.KernelForm.avx2.isAvailable, "the fused step needs AVX-512 or AVX2 and FMA"))
+    func cachesWrittenInPlace() throws {
+        try GEMMTests.forEachForm(Self.forms) { form in
+            let model = try Self.model(Self.variants[1])
+            for rows in [1, 5] {
+                var state = withoutGradients { model.encode(TokenBatch([[3, 4, 5, 6, 7]], paddingID: 0)) }
+                if rows > 1 { state = state.selecting([Int](repeating: 0, count: rows)) }
+                // The first step makes the caches, with room for eight positions.
+                #expect(withoutGradients { model.fusedDecodeStep([Int](repeating: 1, count: rows), state: &state) } != nil)
+                let buffers = state.tensors.mapValues { ObjectIdentifier($0.storage) }
+                #expect(buffers.count == 2 * Self.variants[1].decoderLayers)
+                _ = withoutGradients { model.fusedDecodeStep([Int](repeating: 5, count: rows), state: &state) }
+                for (name, buffer) in buffers {
+                    #expect(state.tensors[name].map { ObjectIdentifier($0.storage) } == buffer, "\(form), \(rows) rows: \(name) copied")
+                }
+            }
+        }
+    }
+
     @Test("a fused step run alone (the team busy with another job) gives the same bits as on the team, on each kernel form")
     func sameAloneAsOnTheTeam() throws {
         try GEMMTests.forEachForm(Self.forms) { form in
