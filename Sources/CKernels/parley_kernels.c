@@ -368,76 +368,118 @@ void store_panel_columns_avx2(__m256 acc[6][8], int column, int low, int high, f
 /* Inner positions per chunk of the AVX2 panel kernel: 32 rows of a panel, 8 KiB. */
 enum { PANEL_CHUNK_AVX2 = 32 };
 
-/* The AVX2 form of panel_tile. The 16 ymm registers hold MR·V accumulators with V weight vectors
- * and a broadcast, or with the MR rows' broadcasts and one weight vector, so a pass covers 8·V of
- * the panel's 64 columns: one row takes the whole panel in a pass (its 8 accumulators cover the
- * FMAs' latency; each weight vector serves one FMA, straight from memory), two or three rows half
- * of it, four to six a quarter. Each pass reads its own cache lines of the panel's rows (a row of
- * 64 floats is four lines), so the weights are still read once; but a pass over the whole inner
- * range reads one line in four, 256 bytes apart, and ran 1.5-1.8× slower than the dot kernel
- * on 3-8 rows (weights in L3, one Zen 3 core). So the passes go chunk by chunk of the inner
- * range (PANEL_CHUNK_AVX2 rows), each fetching its lines of the next chunk ahead, and add their
- * sums of later chunks to c. Passes wholly outside low..<high are skipped (a last panel past n). */
+/* One pass's FMAs over the inner positions k0..<k1 of a float32 panel from w (the pass's first
+ * column at position k0), into MR rows × V vectors of accumulators, fetching `ahead` panel rows
+ * ahead. */
 static inline __attribute__((always_inline)) AVX2
-void panel_tile_avx2(const float *a, int lda, const float *panel, int column, int low, int high, int k_low,
-                     int k_high, float *c, int ldc, int accumulate, const int MR, const int V) {
-    /* Rows ahead to fetch: the next chunk's, or for one pass over the panel 8 KiB ahead in its one
-     * stream (2 KiB, as panel_tile, measured slower on a 512 × 2048 weight). */
-    const int ahead = V == 8 ? 32 : PANEL_CHUNK_AVX2;
-    for (int k0 = k_low; k0 < k_high; k0 += PANEL_CHUNK_AVX2) {
-        int k1 = k0 + PANEL_CHUNK_AVX2 < k_high ? k0 + PANEL_CHUNK_AVX2 : k_high;
-        for (int pass = 0; pass < 64; pass += 8 * V) {
-            if (column + pass >= high || column + pass + 8 * V <= low) continue;
-            __m256 acc[6][8];
+void chunk_float32_avx2(__m256 acc[6][8], const float *a, int lda, const float *w, int k0, int k1, int ahead,
+                        const int MR, const int V) {
+    for (int p = k0; p < k1; p++, w += 64) {
 #pragma clang loop unroll(full)
-            for (int i = 0; i < MR; i++)
+        for (int v = 0; v < V; v += 2) _mm_prefetch((const char *)(w + ahead * 64 + 8 * v), _MM_HINT_T0);
+        if (MR * (V + 1) + 1 <= 16) {
+            /* The rows' broadcasts held, a weight vector at a time (one row: straight from
+             * memory into the FMAs). Loading all V first left clang shuffling the 8
+             * accumulators of one row between registers and spilling one. */
+            __m256 av[6];
 #pragma clang loop unroll(full)
-                for (int v = 0; v < V; v++) acc[i][v] = _mm256_setzero_ps();
-            const float *w = panel + (long)k0 * 64 + pass;
-            for (int p = k0; p < k1; p++, w += 64) {
+            for (int i = 0; i < MR; i++) av[i] = _mm256_broadcast_ss(a + (long)i * lda + p);
 #pragma clang loop unroll(full)
-                for (int v = 0; v < V; v += 2) _mm_prefetch((const char *)(w + ahead * 64 + 8 * v), _MM_HINT_T0);
-                if (MR * (V + 1) + 1 <= 16) {
-                    /* The rows' broadcasts held, a weight vector at a time (one row: straight from
-                     * memory into the FMAs). Loading all V first left clang shuffling the 8
-                     * accumulators of one row between registers and spilling one. */
-                    __m256 av[6];
+            for (int v = 0; v < V; v++) {
+                __m256 b = _mm256_loadu_ps(w + 8 * v);
 #pragma clang loop unroll(full)
-                    for (int i = 0; i < MR; i++) av[i] = _mm256_broadcast_ss(a + (long)i * lda + p);
-#pragma clang loop unroll(full)
-                    for (int v = 0; v < V; v++) {
-                        __m256 b = _mm256_loadu_ps(w + 8 * v);
-#pragma clang loop unroll(full)
-                        for (int i = 0; i < MR; i++) acc[i][v] = _mm256_fmadd_ps(av[i], b, acc[i][v]);
-                    }
-                } else {   /* five or six rows: the weight vectors held, a row's broadcast at a time */
-                    __m256 b[8];
-#pragma clang loop unroll(full)
-                    for (int v = 0; v < V; v++) b[v] = _mm256_loadu_ps(w + 8 * v);
-#pragma clang loop unroll(full)
-                    for (int i = 0; i < MR; i++) {
-                        __m256 av = _mm256_broadcast_ss(a + (long)i * lda + p);
-#pragma clang loop unroll(full)
-                        for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(av, b[v], acc[i][v]);
-                    }
-                }
+                for (int i = 0; i < MR; i++) acc[i][v] = _mm256_fmadd_ps(av[i], b, acc[i][v]);
             }
-            store_panel_columns_avx2(acc, column + pass, low, high, c, ldc, accumulate || k0 > k_low, MR, V);
+        } else {   /* five or six rows: the weight vectors held, a row's broadcast at a time */
+            __m256 b[8];
+#pragma clang loop unroll(full)
+            for (int v = 0; v < V; v++) b[v] = _mm256_loadu_ps(w + 8 * v);
+#pragma clang loop unroll(full)
+            for (int i = 0; i < MR; i++) {
+                __m256 av = _mm256_broadcast_ss(a + (long)i * lda + p);
+#pragma clang loop unroll(full)
+                for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(av, b[v], acc[i][v]);
+            }
         }
     }
 }
 
-/* panel_tile_avx2 on a bfloat16 panel (k_low even): a 32-byte load holds two inner positions of 8
- * columns, widened by an AND and a shift as in panel_tile_bf16. The chunks (PANEL_CHUNK_AVX2
- * inner positions, 16 pairs) and each column's order of FMAs are panel_tile_avx2's, so the
- * result is panel_tile_avx2's on the rounded weights. A pass holds 2·V widened weight vectors or
- * 2·MR broadcasts, so it covers fewer columns than the float32 tile at three and six rows. */
+/* The same on a bfloat16 panel (k0 even), w at the pass's first column of pair k0 / 2: a 32-byte
+ * load holds two inner positions of 8 columns, widened by an AND and a shift as in
+ * panel_tile_bf16, and each accumulator takes position p, then p + 1, as the float32 chunk
+ * does. A pass holds 2·V widened weight vectors or 2·MR broadcasts, so it covers fewer columns
+ * than the float32 one at three and six rows (panel_rows_upto6_avx2). `ahead` counts pairs. */
 static inline __attribute__((always_inline)) AVX2
-void panel_tile_avx2_bf16(const float *a, int lda, const uint32_t *panel, int column, int low, int high, int k_low,
-                          int k_high, float *c, int ldc, int accumulate, const int MR, const int V) {
+void chunk_bfloat16_avx2(__m256 acc[6][8], const float *a, int lda, const uint32_t *w, int k0, int k1, int ahead,
+                         const int MR, const int V) {
     const __m256i upper = _mm256_set1_epi32((int)0xffff0000u);
-    /* Pairs ahead to fetch: the next chunk's, or for one pass over the panel 8 KiB ahead. */
-    const int ahead = V == 8 ? 32 : PANEL_CHUNK_AVX2 / 2;
+    for (int p = k0; p < k1; p += 2, w += 64) {
+#pragma clang loop unroll(full)
+        for (int v = 0; v < V; v += 2) _mm_prefetch((const char *)(w + ahead * 64 + 8 * v), _MM_HINT_T0);
+        int both = p + 1 < k1;   /* the last pair of an odd k holds one position */
+        if (MR <= 2) {
+            /* The rows' broadcasts held, a word vector widened at a time. */
+            __m256 even_a[6], odd_a[6];
+#pragma clang loop unroll(full)
+            for (int i = 0; i < MR; i++) {
+                even_a[i] = _mm256_broadcast_ss(a + (long)i * lda + p);
+                odd_a[i] = both ? _mm256_broadcast_ss(a + (long)i * lda + p + 1) : _mm256_setzero_ps();
+            }
+#pragma clang loop unroll(full)
+            for (int v = 0; v < V; v++) {
+                __m256i pair = _mm256_loadu_si256((const __m256i *)(w + 8 * v));
+                __m256 even = _mm256_castsi256_ps(_mm256_and_si256(pair, upper));
+#pragma clang loop unroll(full)
+                for (int i = 0; i < MR; i++) acc[i][v] = _mm256_fmadd_ps(even_a[i], even, acc[i][v]);
+                if (both) {
+                    __m256 odd = _mm256_castsi256_ps(_mm256_slli_epi32(pair, 16));
+#pragma clang loop unroll(full)
+                    for (int i = 0; i < MR; i++) acc[i][v] = _mm256_fmadd_ps(odd_a[i], odd, acc[i][v]);
+                }
+            }
+        } else {   /* three to six rows: the widened weight vectors held, a row's broadcast at a time */
+            __m256 even[8], odd[8];
+#pragma clang loop unroll(full)
+            for (int v = 0; v < V; v++) {
+                __m256i pair = _mm256_loadu_si256((const __m256i *)(w + 8 * v));
+                even[v] = _mm256_castsi256_ps(_mm256_and_si256(pair, upper));
+                odd[v] = _mm256_castsi256_ps(_mm256_slli_epi32(pair, 16));
+            }
+#pragma clang loop unroll(full)
+            for (int i = 0; i < MR; i++) {
+                __m256 av = _mm256_broadcast_ss(a + (long)i * lda + p);
+#pragma clang loop unroll(full)
+                for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(av, even[v], acc[i][v]);
+                if (both) {
+                    av = _mm256_broadcast_ss(a + (long)i * lda + p + 1);
+#pragma clang loop unroll(full)
+                    for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(av, odd[v], acc[i][v]);
+                }
+            }
+        }
+    }
+}
+
+/* The AVX2 form of panel_tile, on a float32 panel or (bf16 set, k_low even) a bfloat16 one. The
+ * 16 ymm registers hold MR·V accumulators with V weight vectors and a broadcast, or with the MR
+ * rows' broadcasts and one weight vector, so a pass covers 8·V of the panel's 64 columns: one
+ * row takes the whole panel in a pass (its 8 accumulators cover the FMAs' latency; each weight
+ * vector serves one FMA, straight from memory), two or three rows half of it, four to six a
+ * quarter. Each pass reads its own cache lines of the panel's rows (a row of 64 floats is four
+ * lines), so the weights are still read once; but a pass over the whole inner range reads one
+ * line in four, 256 bytes apart, and ran 1.5-1.8× slower than the dot kernel on 3-8 rows
+ * (weights in L3, one Zen 3 core). So the passes go chunk by chunk of the inner range
+ * (PANEL_CHUNK_AVX2 positions), each fetching its lines of the next chunk ahead, and add their
+ * sums of later chunks to c. Passes wholly outside low..<high are skipped (a last panel past n).
+ * Both formats take the same chunks and each column's FMAs in the same order, so a bfloat16
+ * panel gives the float32 panel's result on the rounded weights, to the bit. */
+static inline __attribute__((always_inline)) AVX2
+void panel_tile_avx2(const float *a, int lda, const void *panel, const int bf16, int column, int low, int high,
+                     int k_low, int k_high, float *c, int ldc, int accumulate, const int MR, const int V) {
+    /* Panel rows (pairs, in bfloat16) ahead to fetch: the next chunk's, or for one pass over the
+     * panel 8 KiB ahead in its one stream (2 KiB, as panel_tile, measured slower on a
+     * 512 × 2048 weight). */
+    const int ahead = V == 8 ? 32 : bf16 ? PANEL_CHUNK_AVX2 / 2 : PANEL_CHUNK_AVX2;
     for (int k0 = k_low; k0 < k_high; k0 += PANEL_CHUNK_AVX2) {
         int k1 = k0 + PANEL_CHUNK_AVX2 < k_high ? k0 + PANEL_CHUNK_AVX2 : k_high;
         for (int pass = 0; pass < 64; pass += 8 * V) {
@@ -447,52 +489,11 @@ void panel_tile_avx2_bf16(const float *a, int lda, const uint32_t *panel, int co
             for (int i = 0; i < MR; i++)
 #pragma clang loop unroll(full)
                 for (int v = 0; v < V; v++) acc[i][v] = _mm256_setzero_ps();
-            const uint32_t *w = panel + (long)(k0 / 2) * 64 + pass;
-            for (int p = k0; p < k1; p += 2, w += 64) {
-#pragma clang loop unroll(full)
-                for (int v = 0; v < V; v += 2) _mm_prefetch((const char *)(w + ahead * 64 + 8 * v), _MM_HINT_T0);
-                int both = p + 1 < k1;   /* the last pair of an odd k holds one position */
-                if (MR <= 2) {
-                    /* The rows' broadcasts held, a word vector widened at a time. */
-                    __m256 even_a[6], odd_a[6];
-#pragma clang loop unroll(full)
-                    for (int i = 0; i < MR; i++) {
-                        even_a[i] = _mm256_broadcast_ss(a + (long)i * lda + p);
-                        odd_a[i] = both ? _mm256_broadcast_ss(a + (long)i * lda + p + 1) : _mm256_setzero_ps();
-                    }
-#pragma clang loop unroll(full)
-                    for (int v = 0; v < V; v++) {
-                        __m256i pair = _mm256_loadu_si256((const __m256i *)(w + 8 * v));
-                        __m256 even = _mm256_castsi256_ps(_mm256_and_si256(pair, upper));
-#pragma clang loop unroll(full)
-                        for (int i = 0; i < MR; i++) acc[i][v] = _mm256_fmadd_ps(even_a[i], even, acc[i][v]);
-                        if (both) {
-                            __m256 odd = _mm256_castsi256_ps(_mm256_slli_epi32(pair, 16));
-#pragma clang loop unroll(full)
-                            for (int i = 0; i < MR; i++) acc[i][v] = _mm256_fmadd_ps(odd_a[i], odd, acc[i][v]);
-                        }
-                    }
-                } else {   /* three to six rows: the widened weight vectors held, a row's broadcast at a time */
-                    __m256 even[8], odd[8];
-#pragma clang loop unroll(full)
-                    for (int v = 0; v < V; v++) {
-                        __m256i pair = _mm256_loadu_si256((const __m256i *)(w + 8 * v));
-                        even[v] = _mm256_castsi256_ps(_mm256_and_si256(pair, upper));
-                        odd[v] = _mm256_castsi256_ps(_mm256_slli_epi32(pair, 16));
-                    }
-#pragma clang loop unroll(full)
-                    for (int i = 0; i < MR; i++) {
-                        __m256 av = _mm256_broadcast_ss(a + (long)i * lda + p);
-#pragma clang loop unroll(full)
-                        for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(av, even[v], acc[i][v]);
-                        if (both) {
-                            av = _mm256_broadcast_ss(a + (long)i * lda + p + 1);
-#pragma clang loop unroll(full)
-                            for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(av, odd[v], acc[i][v]);
-                        }
-                    }
-                }
-            }
+            if (bf16)
+                chunk_bfloat16_avx2(acc, a, lda, (const uint32_t *)panel + (long)(k0 / 2) * 64 + pass, k0, k1, ahead,
+                                    MR, V);
+            else
+                chunk_float32_avx2(acc, a, lda, (const float *)panel + (long)k0 * 64 + pass, k0, k1, ahead, MR, V);
             store_panel_columns_avx2(acc, column + pass, low, high, c, ldc, accumulate || k0 > k_low, MR, V);
         }
     }
@@ -503,8 +504,8 @@ static AVX2 void panel_rows_upto6_avx2(const float *a, int lda, const void *pane
                                        int high, int k_low, int k_high, float *c, int ldc, int accumulate, int rows) {
 #define PANEL_TILE_AVX2(MR, V, V_BF16)                                                                               \
     (format == PARLEY_PANELS_BFLOAT16                                                                                \
-         ? panel_tile_avx2_bf16(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, MR, V_BF16)     \
-         : panel_tile_avx2(a, lda, panel, column, low, high, k_low, k_high, c, ldc, accumulate, MR, V))
+         ? panel_tile_avx2(a, lda, panel, 1, column, low, high, k_low, k_high, c, ldc, accumulate, MR, V_BF16)       \
+         : panel_tile_avx2(a, lda, panel, 0, column, low, high, k_low, k_high, c, ldc, accumulate, MR, V))
     switch (rows) {
     case 1: PANEL_TILE_AVX2(1, 8, 8); break;
     case 2: PANEL_TILE_AVX2(2, 4, 4); break;

@@ -95,7 +95,7 @@ public enum GEMM {
     }
 
     /// Whether the AVX-512 kernels are in use (`kernelForm`): the only form with the optimiser's
-    /// kernel, the weight floor and bfloat16 panels.
+    /// vector kernel (`parley_adam_update`).
     public static var usesAVX512Kernels: Bool { kernelForm == .avx512 }
 
     /// `C[m×n] (+)= op(A)[m×k] · op(B)[k×n]`, all row-major; `A` is `[k×m]` when transposed, `B` is `[n×k]`.
