@@ -32,7 +32,7 @@ struct BenchModels: ParsableCommand {
     @Option(help: "Threads for the matrix products and the rest of the work.")
     var threads: Int = 2
 
-    @Option(help: "train, decode, all (both), or floor: the time a batch-1 decoder step's weight products alone take here (not in all).")
+    @Option(help: "train, decode, all (both), or floor: the time a batch-1 decoder step's weight products alone take here, at one row or --beam rows (not in all).")
     var part: Part = .all
 
     @Option(help: "Timed training steps after 3 warm-up steps (the median is reported).")
@@ -56,6 +56,10 @@ struct BenchModels: ParsableCommand {
         guard decodeSeconds >= 0 else { throw ValidationError("--decode-seconds must not be negative") }
         guard (beam ?? 1) >= 1 else { throw ValidationError("--beam must be at least 1") }
         guard (batch ?? 1) >= 1 else { throw ValidationError("--batch must be at least 1") }
+        if part == .floor {
+            guard (1...8).contains(beam ?? 1) else { throw ValidationError("--part floor takes --beam 1 to 8 (the panel kernel's rows)") }
+            guard (batch ?? 1) == 1 else { throw ValidationError("--part floor is a batch-1 step's; --batch must be 1 or left out") }
+        }
         guard weightPrecision.isSupported else {
             throw ValidationError("--weight-precision \(weightPrecision.rawValue) needs the panel kernel (AVX-512, or AVX2 and FMA), which the portable form in use lacks (its figures would be float32's)")
         }
@@ -87,16 +91,16 @@ struct BenchModels: ParsableCommand {
             if part == .floor {
                 let network = try bench.makeModel()
                 network.setPanelPrecision(weightPrecision)
-                guard let f = bench.measureStepFloor(model: network) else {
+                guard let f = bench.measureStepFloor(model: network, beam: beam ?? 1) else {
                     throw ValidationError("--part floor needs the panel kernel (AVX-512, or AVX2 and FMA; not with PARLEY_NO_AVX2 set on a CPU without AVX-512)")
                 }
                 emit([
-                    "bench": "models", "model": kind.rawValue, "measure": "decode_step_floor", "beam": 1, "batch": 1,
+                    "bench": "models", "model": kind.rawValue, "measure": "decode_step_floor", "beam": f.rows, "batch": 1,
                     "weight_mb": rounded(Double(f.bytes) / 1e6, places: 1),
                     "us_per_step": rounded(f.medianSeconds * 1e6, places: 1),
                     "us_per_step_min": rounded(f.passSeconds.min()! * 1e6, places: 1),
                     "gb_per_s": rounded(f.gigabytesPerSecond, places: 1),
-                    "sentences_per_s": rounded(f.greedyCeiling, places: 1),
+                    "sentences_per_s": rounded(f.ceiling, places: 1),
                     "reps": f.passSeconds.count, "threads": threads, "weights": weights,
                 ])
                 continue

@@ -45,6 +45,8 @@ struct BenchmarkTests {
         }
         #expect(floor.passSeconds.count == 7 && floor.passSeconds.allSatisfy { $0 > 0 })
         #expect(floor.bytes == (2 * 256 * 256 + 8000 * 256) * 4)
-        #expect(floor.greedyCeiling > 0 && floor.gigabytesPerSecond > 0)
+        #expect(floor.rows == 1 && floor.ceiling > 0 && floor.gigabytesPerSecond > 0)
+        let beam = try #require(bench.measureStepFloor(model: try bench.makeModel(), beam: 5, minimumPasses: 3))
+        #expect(beam.rows == 5 && beam.passSeconds.count == 3 && beam.bytes == floor.bytes)
     }
 }

@@ -83,14 +83,15 @@ int parley_sgemm_packed_weights(int trans_a, int m, int n, int k, const float *a
                                 const float *w, const float *packed, float *c, int ldc,
                                 int accumulate, int parts, int avx512);
 
-/* The weight-reading floor of a batch-1 decoding step (parley_weight_stream.c): y_i = W_i·x for
+/* The weight-reading floor of a batch-1 decoding step (parley_weight_stream.c): y_i = x·W_iᵀ for
  * each of `count` matrices W_i [outputs[i], inputs[i]], given as their 64-column panels
  * (parley_pack_panels, in formats[i]), one after another on the worker team, split by columns
  * with a barrier after each, on the AVX-512 panel kernel when avx512 is 1 and the CPU has it,
- * else on its AVX2 form. x holds max(inputs) floats, y max(outputs). Returns 0, or -1 when
- * neither kernel can run here. */
+ * else on its AVX2 form. x holds `rows` (1-8: one hypothesis, or a beam's) rows of inputs[i]
+ * floats, y `rows` rows of outputs[i], room for the largest. Returns 0, or -1 when neither
+ * kernel can run here or rows is out of range. */
 int parley_weight_stream(const void *const *panels, const int *formats, const int *outputs, const int *inputs,
-                         int count, const float *x, float *y, int avx512);
+                         int count, int rows, const float *x, float *y, int avx512);
 
 /* The worker team behind Parley's parallel loops (parley_pool.c).
  * Sets how many threads a job may use, the caller included (default 2; workers start when a job

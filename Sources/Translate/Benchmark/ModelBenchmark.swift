@@ -97,8 +97,10 @@ public struct DecodingMeasurement: Sendable {
 }
 
 /// The weight-reading floor of a batch-1 decoding step (`WeightStream`): the step's weight
-/// matrices times one row, back to back, nothing else.
+/// matrices times one row (greedy) or a beam's rows, back to back, nothing else.
 public struct StepFloorMeasurement: Sendable {
+    /// Rows multiplied: the beam width.
+    public var rows: Int
     /// Bytes of the weight matrices a step multiplies.
     public var bytes: Int
     /// Per timed pass over them, in seconds.
@@ -106,9 +108,9 @@ public struct StepFloorMeasurement: Sendable {
 
     public var medianSeconds: Double { median(passSeconds) }
     public var gigabytesPerSecond: Double { Double(bytes) / medianSeconds / 1e9 }
-    /// Greedy sentences per second at batch 1 if a sentence were only its 20 steps' products
-    /// (no encoder, no search): what no decoding through this kernel can pass here.
-    public var greedyCeiling: Double { 1 / (Double(ModelBenchmark.targetLength) * medianSeconds) }
+    /// Sentences per second at batch 1 if a sentence were only its 20 steps' products (no
+    /// encoder, no search): what no decoding at this beam width through this kernel can pass here.
+    public var ceiling: Double { 1 / (Double(ModelBenchmark.targetLength) * medianSeconds) }
 }
 
 /// The measurements behind `parley bench models`, following the protocol of
@@ -204,14 +206,16 @@ public struct ModelBenchmark {
         return DecodingMeasurement(beam: beam, batch: batch, callSeconds: times)
     }
 
-    /// Times the weight-reading floor of a batch-1 decoding step of `model` for `decodeSeconds`
-    /// (at least `minimumPasses` passes); `nil` on the portable kernel form, which has no panel kernel.
-    public func measureStepFloor(model: any EncoderDecoder, minimumPasses: Int = 5) -> StepFloorMeasurement? {
+    /// Times the weight-reading floor of a batch-1 decoding step of `model` at beam width `beam`
+    /// (1–8 rows) for `decodeSeconds` (at least `minimumPasses` passes); `nil` on the portable
+    /// kernel form, which has no panel kernel.
+    public func measureStepFloor(model: any EncoderDecoder, beam: Int = 1, minimumPasses: Int = 5) -> StepFloorMeasurement? {
         let weights = Self.stepWeights(model)
-        guard let times = WeightStream.passSeconds(weights, seconds: decodeSeconds, minimumPasses: minimumPasses) else {
+        guard let times = WeightStream.passSeconds(weights, rows: beam, seconds: decodeSeconds,
+                                                   minimumPasses: minimumPasses) else {
             return nil
         }
-        return StepFloorMeasurement(bytes: WeightStream.bytes(weights), passSeconds: times)
+        return StepFloorMeasurement(rows: beam, bytes: WeightStream.bytes(weights), passSeconds: times)
     }
 
     /// The weight matrices `[outputs, inputs]` a batch-1 decoding step of `model` multiplies whole.
