@@ -1,4 +1,5 @@
 #include "parley_decoder_step.h"
+#include "parley_encoder_pass.h"
 #include "parley_kernels.h"
 
 #include <math.h>
@@ -54,6 +55,8 @@ static inline float total(const float *a, int n) {
 #define DECODER_STEP parley_decoder_step
 #define ATTEND_ONE_POSITION parley_attend_one_position
 #include "parley_decoder_step_body.h"
+#define ENCODER_PASS parley_encoder_pass
+#include "parley_encoder_pass_body.h"
 
 #pragma clang attribute pop
 
@@ -69,6 +72,11 @@ int parley_attend_one_position(int rows, int heads, int head_size, int length, i
                                const int *sources, const float *mask, float *weights, float *context) {
     (void)rows; (void)heads; (void)head_size; (void)length; (void)capacity; (void)queries; (void)keys;
     (void)values; (void)sources; (void)mask; (void)weights; (void)context;
+    return -1;
+}
+
+int parley_encoder_pass(const parley_encoder_pass_t *pass) {
+    (void)pass;
     return -1;
 }
 

@@ -206,12 +206,10 @@ static void cross_attention(const step_job *job, const parley_decoder_layer *lay
     }
 }
 
-/* After a barrier: the sub-layer's output f = bias + the parts' partial sums in `partials`, in
- * part order; x = LN(x + f) (post-norm) or x + f. */
-static void add_residual(const step_job *job, float *x, const float *partials, const float *output_bias,
-                         const float *gain, const float *bias) {
-    const parley_decoder_step_t *s = job->step;
-    int rows = s->rows, d = s->model_size;
+/* After a barrier: a sub-layer's output f = bias + the parts' partial sums in `partials` (PARTS
+ * blocks of [rows, d]), in part order; x = LN(x + f) (post-norm) or x + f. */
+static void add_parts(float *x, int rows, int d, const float *partials, const float *output_bias, int pre_norm,
+                      const float *gain, const float *bias, float epsilon) {
     for (int r = 0; r < rows; r++) {
         float *xr = x + (long)r * d;
         if (output_bias)
@@ -221,7 +219,7 @@ static void add_residual(const step_job *job, float *x, const float *partials, c
             for (int j = 0; j < d; j++) xr[j] += part[j];
         }
     }
-    if (!s->pre_norm) layer_norm(x, x, rows, d, gain, bias, s->norm_epsilon);
+    if (!pre_norm) layer_norm(x, x, rows, d, gain, bias, epsilon);
 }
 
 /* Where a part's partial output of the current sub-layer goes. */
@@ -229,12 +227,13 @@ static float *partial(const step_job *job, int phase, int part) {
     return job->partials[phase] + (long)part * job->step->rows * job->step->model_size;
 }
 
-/* Ends a sub-layer: waits for every part's partial output, adds them to x (add_residual), and
+/* Ends a sub-layer: waits for every part's partial output, adds them to x (add_parts), and
  * moves on to the other partials buffer. */
 static void finish_sublayer(const step_job *job, float *x, int *phase, int threads, const float *output_bias,
                             const float *gain, const float *bias) {
+    const parley_decoder_step_t *s = job->step;
     parley_team_barrier(threads);
-    add_residual(job, x, job->partials[*phase], output_bias, gain, bias);
+    add_parts(x, s->rows, s->model_size, job->partials[*phase], output_bias, s->pre_norm, gain, bias, s->norm_epsilon);
     *phase ^= 1;
 }
 

@@ -26,7 +26,8 @@
 /// `h·Eᵀ` with `E` the target embedding matrix (Press & Wolf 2017), without bias.
 ///
 /// Decoding: `encode` runs the encoder once and projects the memory to the cross-attention keys
-/// and values of every decoder layer; each `decodeStep` embeds one token at position
+/// and values of every decoder layer (a single sentence as one fused job,
+/// `TransformerFusedEncoder.swift`); each `decodeStep` embeds one token at position
 /// `state.step`, appends its self-attention keys and values to per-layer caches and attends over
 /// them. State tensors: per hypothesis `decoder.layers.N.selfKeys`, `selfValues`, the buffers of
 /// a `KeyValueCache` (`[batch, heads, capacity, headSize]`, of which the first `state.step`
@@ -50,7 +51,9 @@ public final class Transformer: EncoderDecoder {
     let stateNames: [(crossKeys: String, crossValues: String, selfKeys: String, selfValues: String)]
     /// The fused step's description of the decoder's weights, kept from step to step
     /// (`TransformerFusedStep.swift`).
-    let keptFusedStepWeights = FusedStepWeights.Slot()
+    let keptFusedStepWeights = EpochSlot<FusedStepWeights>()
+    /// The fused encoder's, likewise (`TransformerFusedEncoder.swift`).
+    let keptFusedEncoderWeights = EpochSlot<FusedEncoderWeights>()
 
     /// A freshly initialised Transformer.
     ///
@@ -115,6 +118,7 @@ public final class Transformer: EncoderDecoder {
     // MARK: Decoding
 
     public func encode(_ source: TokenBatch) -> DecoderState {
+        if let fused = fusedEncode(source) { return fused }
         let sourceMask = source.paddingMask
         let (memory, encoderAttention) = encodeMemory(source, mask: sourceMask)
         // Per source, not per hypothesis: beam search's reordering leaves these alone.

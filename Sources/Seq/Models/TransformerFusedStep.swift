@@ -128,40 +128,39 @@ extension Transformer {
 /// copies they point into stay in place (`PackedWeights.currentEpoch`): any write to a parameter
 /// or change of a copy starts a new epoch and the next step makes them again.
 final class FusedStepWeights: @unchecked Sendable {
-    let epoch: Int
     /// Per decoder layer, with the step's own pointers (caches, attention maps) still nil.
     let layers: [parley_decoder_layer]
     let output: parley_linear
     let embedding: UnsafePointer<Float>
     let finalNormGain: UnsafePointer<Float>?, finalNormBias: UnsafePointer<Float>?
 
-    init(epoch: Int, layers: [parley_decoder_layer], output: parley_linear, embedding: UnsafePointer<Float>,
+    init(layers: [parley_decoder_layer], output: parley_linear, embedding: UnsafePointer<Float>,
          finalNormGain: UnsafePointer<Float>?, finalNormBias: UnsafePointer<Float>?) {
-        self.epoch = epoch
         self.layers = layers
         self.output = output
         self.embedding = embedding
         self.finalNormGain = finalNormGain
         self.finalNormBias = finalNormBias
     }
+}
 
-    /// Where a model keeps its description; decoding threads may share a model.
-    final class Slot: @unchecked Sendable {
-        private let lock = NSLock()
-        private var weights: FusedStepWeights?
+/// Where a model keeps a description of its weights made in one `PackedWeights` epoch (the fused
+/// step's, the fused encoder's); decoding threads may share a model.
+final class EpochSlot<Kept>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var kept: (epoch: Int, value: Kept)?
 
-        /// The description, if it was made in `epoch`.
-        func current(_ epoch: Int) -> FusedStepWeights? {
-            lock.lock()
-            defer { lock.unlock() }
-            return weights?.epoch == epoch ? weights : nil
-        }
+    /// The description, if it was made in `epoch`.
+    func current(_ epoch: Int) -> Kept? {
+        lock.lock()
+        defer { lock.unlock() }
+        return kept?.epoch == epoch ? kept?.value : nil
+    }
 
-        func store(_ made: FusedStepWeights) {
-            lock.lock()
-            weights = made
-            lock.unlock()
-        }
+    func store(_ value: Kept, epoch: Int) {
+        lock.lock()
+        kept = (epoch, value)
+        lock.unlock()
     }
 }
 
@@ -203,9 +202,9 @@ extension Transformer {
         }
         let output = output.map(linear) ?? linear(targetEmbedding.weight.value, bias: nil)
         guard complete, let embedding = pointer(targetEmbedding.weight) else { return nil }
-        let made = FusedStepWeights(epoch: epoch, layers: layers, output: output, embedding: embedding,
+        let made = FusedStepWeights(layers: layers, output: output, embedding: embedding,
                                     finalNormGain: pointer(decoder.norm?.weight), finalNormBias: pointer(decoder.norm?.bias))
-        keptFusedStepWeights.store(made)
+        keptFusedStepWeights.store(made, epoch: epoch)
         return made
     }
 }
