@@ -300,6 +300,20 @@ static void run_step(void *context, int thread, int threads) {
     product_columns(x, rows, d, s->output, s->vocabulary, s->logits, low, high, 0, 0);
 }
 
+/* Scratch memory for a team job cut into PARTS parts: two shared buffers of `partials` floats
+ * (partial_buffers; a sub-layer's parts write one while the threads still adding up the last
+ * read the other) and `private_count` floats per thread (*private_buffers, the threads' in turn).
+ * Returns the allocation to free after the job, or NULL. */
+static float *team_scratch(size_t partials, size_t private_count, int threads, float *partial_buffers[2],
+                           float **private_buffers) {
+    float *memory = malloc(sizeof(float) * (2 * partials + private_count * threads));
+    if (!memory) return NULL;
+    partial_buffers[0] = memory;
+    partial_buffers[1] = memory + partials;
+    *private_buffers = memory + 2 * partials;
+    return memory;
+}
+
 /* Whether PANEL_ROWS reads every weight's panels: a product it turned away would leave its
  * output unwritten in the middle of the step. */
 static int reads_every_format(const parley_decoder_step_t *s) {
@@ -325,12 +339,8 @@ int DECODER_STEP(const parley_decoder_step_t *s) {
     int longest = s->step + 1 > s->source_length ? s->step + 1 : s->source_length;
     int threads = parley_pool_threads();
     job.private_count = (size_t)6 * rows * d + (size_t)rows * s->inner_size + longest + 16;
-    size_t partials = (size_t)PARTS * rows * d;
-    float *memory = malloc(sizeof(float) * (2 * partials + job.private_count * threads));
+    float *memory = team_scratch((size_t)PARTS * rows * d, job.private_count, threads, job.partials, &job.private_buffers);
     if (!memory) return -1;
-    job.partials[0] = memory;
-    job.partials[1] = memory + partials;
-    job.private_buffers = memory + 2 * partials;
     parley_pool_team(threads, run_step, &job);
     free(memory);
     return 0;

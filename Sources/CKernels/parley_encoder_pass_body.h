@@ -200,13 +200,9 @@ int ENCODER_PASS(const parley_encoder_pass_t *s) {
     encoder_job job = {.pass = s, .head_size = s->model_size / s->heads};
     size_t rows = (size_t)s->length, d = (size_t)s->model_size;
     job.private_count = 6 * rows * d + rows * (size_t)s->inner_size + 2 * rows * (size_t)job.head_size + rows + 16;
-    size_t partials = (size_t)PARTS * rows * d;
     int threads = parley_pool_threads();
-    float *memory = malloc(sizeof(float) * (2 * partials + job.private_count * threads));
+    float *memory = team_scratch((size_t)PARTS * rows * d, job.private_count, threads, job.partials, &job.private_buffers);
     if (!memory) return -1;
-    job.partials[0] = memory;
-    job.partials[1] = memory + partials;
-    job.private_buffers = memory + 2 * partials;
     parley_pool_team(threads, run_encoder, &job);
     free(memory);
     return 0;
